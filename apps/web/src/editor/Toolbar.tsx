@@ -1,0 +1,115 @@
+import type { ToolbarItem } from '@collab/editor'
+import type { EditorState } from 'prosemirror-state'
+import type { EditorView } from 'prosemirror-view'
+import { Fragment, memo } from 'react'
+import { redoCommand, undoCommand } from 'y-prosemirror'
+import { toolbarIcon } from './toolbar-icons'
+
+/** What a button needs, whether it comes from the editor package or is undo/redo. */
+interface ToolbarAction {
+  id: string
+  label: string
+  title: string
+  toggle: boolean
+  isActive(state: EditorState): boolean
+  isEnabled(state: EditorState): boolean
+  run(state: EditorState, dispatch: EditorView['dispatch'], view: EditorView): boolean
+}
+
+const mod = typeof navigator !== 'undefined' && /Mac|iP(hone|[oa]d)/.test(navigator.platform) ? '⌘' : 'Ctrl+'
+
+const HISTORY_ACTIONS: readonly ToolbarAction[] = [
+  {
+    id: 'undo',
+    label: 'Undo',
+    title: `Undo your last change (${mod}Z)`,
+    toggle: false,
+    isActive: () => false,
+    isEnabled: (state) => undoCommand(state) === true,
+    run: (state, dispatch) => undoCommand(state, dispatch),
+  },
+  {
+    id: 'redo',
+    label: 'Redo',
+    title: `Redo (${mod}${mod === '⌘' ? '⇧Z' : 'Shift+Z'})`,
+    toggle: false,
+    isActive: () => false,
+    isEnabled: (state) => redoCommand(state) === true,
+    run: (state, dispatch) => redoCommand(state, dispatch),
+  },
+]
+
+// Buttons are grouped by what they change; a group boundary draws a divider.
+const GROUP_OF: Record<string, number> = {
+  undo: 0,
+  redo: 0,
+  paragraph: 1,
+  'heading-1': 1,
+  'heading-2': 1,
+  'heading-3': 1,
+  bold: 2,
+  italic: 2,
+  strike: 2,
+  code: 2,
+  link: 2,
+  'bullet-list': 3,
+  'ordered-list': 3,
+  blockquote: 3,
+  'code-block': 3,
+  'horizontal-rule': 3,
+}
+
+export interface ToolbarProps {
+  view: EditorView
+  /** The state to reflect; a new one arrives with every transaction. */
+  state: EditorState
+  items: readonly ToolbarItem[]
+}
+
+/** Formatting toolbar; active states follow the selection on every transaction. */
+export const Toolbar = memo(function Toolbar({ view, state, items }: ToolbarProps) {
+  const actions: ToolbarAction[] = [...HISTORY_ACTIONS, ...items].sort(
+    (a, b) => (GROUP_OF[a.id] ?? 9) - (GROUP_OF[b.id] ?? 9),
+  )
+  return (
+    <div className="toolbar" role="toolbar" aria-label="Formatting">
+      {actions.map((action, index) => {
+        const previous = actions[index - 1]
+        const newGroup = previous !== undefined && GROUP_OF[previous.id] !== GROUP_OF[action.id]
+        return (
+          <Fragment key={action.id}>
+            {newGroup && <span className="toolbar-divider" aria-hidden="true" />}
+            <ToolbarButton action={action} view={view} state={state} />
+          </Fragment>
+        )
+      })}
+    </div>
+  )
+})
+
+function ToolbarButton({ action, view, state }: { action: ToolbarAction; view: EditorView; state: EditorState }) {
+  const active = action.isActive(state)
+  const enabled = action.isEnabled(state)
+  const icon = toolbarIcon(action.id)
+  return (
+    <button
+      type="button"
+      className={`tool tool-${action.id}`}
+      data-testid={`toolbar-${action.id}`}
+      aria-pressed={action.toggle ? active : undefined}
+      aria-label={action.title}
+      title={action.title}
+      disabled={!enabled}
+      // Keep the editor's focus and selection while clicking.
+      onMouseDown={(event) => event.preventDefault()}
+      onClick={() => {
+        if (view.isDestroyed) return
+        action.run(view.state, view.dispatch, view)
+        // The link button opens a popover that takes focus itself.
+        if (action.id !== 'link') view.focus()
+      }}
+    >
+      {icon ?? <span className="tool-label">{action.label}</span>}
+    </button>
+  )
+}
