@@ -1,0 +1,44 @@
+export type { DocStats, DocStore, DocSummary, StoredDoc } from './doc-store'
+export {
+  CorruptRecordError,
+  InvalidArgumentError,
+  InvalidSeqError,
+  InvalidPayloadError,
+  SchemaVersionError,
+  StaleSnapshotError,
+  StorageError,
+  StorageUnavailableError,
+  StoreClosedError,
+  PayloadTooLargeError,
+  type PayloadKind,
+} from './errors'
+export {
+  DEFAULT_LIST_LIMIT,
+  DEFAULT_MAX_SNAPSHOT_BYTES,
+  DEFAULT_MAX_UPDATE_BYTES,
+  MAX_LIST_LIMIT,
+} from './validate'
+export {
+  DEFAULT_BUSY_TIMEOUT_MS,
+  SQLITE_FILE_NAME,
+  SqliteDocStore,
+  type SqliteDocStoreOptions,
+} from './sqlite-store'
+export { SQLITE_SCHEMA_VERSION } from './sqlite-schema'
+export {
+  DEFAULT_COMPACTION_POLICY,
+  compactDoc,
+  foldToSnapshot,
+  resolveCompactionPolicy,
+  shouldCompact,
+  type CompactDocOptions,
+  type CompactionOutcome,
+  type CompactionPolicy,
+  type CompactionResult,
+} from './compaction'
+export {
+  openDocStore,
+  type OpenDocStoreOptions,
+  type PostgresStoreConfig,
+  type SqliteStoreConfig,
+} from './open-store'
