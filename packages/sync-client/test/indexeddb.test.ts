@@ -1,0 +1,134 @@
+import 'fake-indexeddb/auto'
+import { afterEach, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { IndexeddbPersistence } from 'y-indexeddb'
+import { decodeSavedState, encodeSavedState, localDatabaseName, openLocalStore } from '../src/local-store'
+import { realTimers } from '../src/timers'
+import { MiniRelay, waitFor } from './mini-relay'
+import { freshDocId, openClient, type TestClient } from './helpers'
+
+const text = (doc: Y.Doc) => doc.getText('t').toString()
+
+describe('y-indexeddb replica (fake-indexeddb)', () => {
+  it('brings a document back after it was edited, destroyed and reopened', async () => {
+    const docId = freshDocId('replica')
+    const first = new Y.Doc()
+    const store = openLocalStore({ docId, doc: first, enabled: true, loadTimeoutMs: 5000, timers: realTimers, onStateChange: () => {} })
+    await store.whenLoaded
+    expect(store.state).toBe('loaded')
+    first.getText('t').insert(0, 'hello')
+    first.getText('t').insert(5, ' world')
+    first.getText('t').delete(0, 1)
+    await store.destroy()
+    first.destroy()
+
+    const second = new Y.Doc()
+    const reopened = openLocalStore({ docId, doc: second, enabled: true, loadTimeoutMs: 5000, timers: realTimers, onStateChange: () => {} })
+    expect(text(second)).toBe('')
+    await reopened.whenLoaded
+    expect(text(second)).toBe('ello world')
+    await reopened.destroy()
+  })
+
+  it('uses one database per document id', async () => {
+    const docId = freshDocId('name')
+    const doc = new Y.Doc()
+    doc.getText('t').insert(0, 'x')
+    const direct = new IndexeddbPersistence(localDatabaseName(docId), doc)
+    await direct.whenSynced
+    await direct.destroy()
+    const other = new Y.Doc()
+    const store = openLocalStore({ docId: `${docId}-other`, doc: other, enabled: true, loadTimeoutMs: 5000, timers: realTimers, onStateChange: () => {} })
+    await store.whenLoaded
+    expect(text(other)).toBe('')
+    await store.destroy()
+  })
+
+  it('round-trips the save bookkeeping and rejects corrupt records', () => {
+    const saved = { pendingChanges: 3, savedStateVector: new Map([[123, 7], [9, 1]]) }
+    expect(decodeSavedState(encodeSavedState(saved))).toEqual(saved)
+    expect(decodeSavedState(encodeSavedState({ pendingChanges: 0, savedStateVector: null }))).toEqual({ pendingChanges: 0, savedStateVector: null })
+    for (const bad of [42, null, '', '{', '{"pendingChanges":-1,"savedStateVector":null}', '{"pendingChanges":1.5,"savedStateVector":null}', '{"pendingChanges":1,"savedStateVector":"!!"}', '{"pendingChanges":1,"savedStateVector":"/w=="}']) {
+      expect(decodeSavedState(bad)).toBeNull()
+    }
+  })
+})
+
+describe('SyncClient with the IndexedDB replica', () => {
+  let relay: MiniRelay | null = null
+  const opened: TestClient[] = []
+  afterEach(async () => {
+    for (const { client } of opened.splice(0)) await client.destroy()
+    await relay?.destroy()
+    relay = null
+  })
+
+  it('loads the replica before connecting, works offline across a reload, and saves once the relay is back', async () => {
+    relay = await MiniRelay.start()
+    const docId = freshDocId('offline-reload')
+    await relay.stop()
+
+    // Visit 1: no relay at all. The document opens and takes edits.
+    const visit1 = openClient({ serverUrl: relay.url, docId, indexedDB: true })
+    await visit1.client.whenLocalLoaded
+    expect(visit1.client.getStatus()).toMatchObject({ localLoaded: true, localPersistence: 'loaded', allSaved: true })
+    visit1.client.doc.getText('t').insert(0, 'written offline')
+    visit1.client.doc.getText('t').delete(0, 8)
+    expect(visit1.client.getStatus()).toMatchObject({ allSaved: false, pendingChanges: 2 })
+    expect(visit1.client.getStatus().connection).not.toBe('online')
+    await visit1.client.destroy()
+
+    // Visit 2 (a reload, still offline): content and the unsaved backlog come back.
+    const visit2 = openClient({ serverUrl: relay.url, docId, indexedDB: true })
+    opened.push(visit2)
+    await visit2.client.whenLocalLoaded
+    expect(text(visit2.client.doc)).toBe('offline')
+    expect(visit2.client.getStatus()).toMatchObject({ allSaved: false, pendingChanges: 2 })
+
+    // The relay comes back: the replica was in the doc before the socket opened.
+    let textAtConnect: string | null = null
+    const room = relay.room(docId)
+    room.doc.on('update', () => {
+      textAtConnect ??= text(room.doc)
+    })
+    await relay.restart()
+    await visit2.waitForStatus('saved on the relay', (s) => s.connection === 'online' && s.allSaved && s.pendingChanges === 0)
+    expect(textAtConnect).toBe('offline')
+    expect(text(room.doc)).toBe('offline')
+  })
+
+  it('remembers that a replica is saved, so a reload offline says so honestly', async () => {
+    relay = await MiniRelay.start()
+    const docId = freshDocId('saved-reload')
+    const visit1 = openClient({ serverUrl: relay.url, docId, indexedDB: true })
+    visit1.client.doc.getText('t').insert(0, 'kept')
+    await visit1.waitForStatus('saved', (s) => s.connection === 'online' && s.allSaved)
+    await visit1.client.destroy()
+    await relay.stop()
+
+    const visit2 = openClient({ serverUrl: relay.url, docId, indexedDB: true })
+    opened.push(visit2)
+    await visit2.client.whenLocalLoaded
+    expect(text(visit2.client.doc)).toBe('kept')
+    expect(visit2.client.getStatus()).toMatchObject({ allSaved: true, pendingChanges: 0 })
+    visit2.client.doc.getText('t').insert(4, '!')
+    expect(visit2.client.getStatus()).toMatchObject({ allSaved: false, pendingChanges: 1 })
+  })
+
+  it('connects only after the replica is loaded', async () => {
+    relay = await MiniRelay.start()
+    const docId = freshDocId('order')
+    const seed = openClient({ serverUrl: relay.url, docId, indexedDB: true, networkEvents: null })
+    await seed.client.whenLocalLoaded
+    await seed.client.destroy()
+    const loadedWhenConnected: boolean[] = []
+    const probe = openClient({ serverUrl: relay.url, docId, indexedDB: true })
+    opened.push(probe)
+    probe.client.provider.on('status', ({ status }) => {
+      if (status === 'connecting') loadedWhenConnected.push(probe.client.getStatus().localLoaded)
+    })
+    await probe.waitForStatus('online', (s) => s.connection === 'online')
+    await waitFor('a connection attempt', () => loadedWhenConnected.length > 0)
+    expect(loadedWhenConnected.every(Boolean)).toBe(true)
+  })
+})
