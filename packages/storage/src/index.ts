@@ -1,4 +1,4 @@
-export type { DocStats, DocStore, DocSummary, StoredDoc } from './doc-store'
+export type { CompactionLockResult, DocStats, DocStore, DocSummary, StoredDoc } from './doc-store'
 export {
   CorruptRecordError,
   InvalidArgumentError,
@@ -25,6 +25,14 @@ export {
   type SqliteDocStoreOptions,
 } from './sqlite-store'
 export { SQLITE_SCHEMA_VERSION } from './sqlite-schema'
+export {
+  DEFAULT_POSTGRES_CONNECT_TIMEOUT_MS,
+  DEFAULT_POSTGRES_POOL_SIZE,
+  DEFAULT_POSTGRES_STATEMENT_TIMEOUT_MS,
+  PostgresDocStore,
+  type PostgresDocStoreOptions,
+} from './postgres-store'
+export { DEFAULT_POSTGRES_SCHEMA, POSTGRES_SCHEMA_VERSION } from './postgres-schema'
 export {
   DEFAULT_COMPACTION_POLICY,
   compactDoc,

@@ -1,7 +1,7 @@
 // Chooses the storage adapter from configuration: `dataDir` → embedded SQLite (the default),
-// `databaseUrl` → PostgreSQL (issue 7; not built yet).
+// `databaseUrl` → PostgreSQL, for several relays sharing one store (issue 7).
 import type { DocStore } from './doc-store'
-import { StorageUnavailableError } from './errors'
+import { PostgresDocStore, type PostgresDocStoreOptions } from './postgres-store'
 import { SqliteDocStore, type SqliteDocStoreOptions } from './sqlite-store'
 
 /** Embedded SQLite under `dataDir`. */
@@ -9,13 +9,9 @@ export interface SqliteStoreConfig extends SqliteDocStoreOptions {
   databaseUrl?: undefined
 }
 
-/** PostgreSQL at `databaseUrl` (`postgres://…`), for several relays sharing one store. */
-export interface PostgresStoreConfig {
-  databaseUrl: string
+/** PostgreSQL at `databaseUrl` (`postgres://…`, the relay's `DATABASE_URL`). */
+export interface PostgresStoreConfig extends PostgresDocStoreOptions {
   dataDir?: undefined
-  now?: () => number
-  maxUpdateBytes?: number
-  maxSnapshotBytes?: number
 }
 
 export type OpenDocStoreOptions = SqliteStoreConfig | PostgresStoreConfig
@@ -25,11 +21,6 @@ export type OpenDocStoreOptions = SqliteStoreConfig | PostgresStoreConfig
  * `StorageUnavailableError` when it cannot be opened (the relay's /readyz stays 503).
  */
 export async function openDocStore(options: OpenDocStoreOptions): Promise<DocStore> {
-  if (options.databaseUrl !== undefined) {
-    throw new StorageUnavailableError(
-      'PostgreSQL storage (databaseUrl) is not available in this build yet; unset DATABASE_URL to use SQLite under DATA_DIR',
-      'ADAPTER_UNAVAILABLE',
-    )
-  }
+  if (options.databaseUrl !== undefined) return PostgresDocStore.open(options)
   return SqliteDocStore.open(options)
 }

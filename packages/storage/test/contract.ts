@@ -1,4 +1,4 @@
-// The DocStore contract: every adapter runs this suite unchanged (SQLite now, PostgreSQL later).
+// The DocStore contract: every adapter runs this suite unchanged (SQLite, PostgreSQL).
 import { InvalidDocIdError } from '@collab/protocol'
 import * as Y from 'yjs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -321,6 +321,43 @@ export function runDocStoreContract(
         expect(error).toBeInstanceOf(StoreClosedError)
         expect(error).toBeInstanceOf(StorageUnavailableError)
       }
+    })
+
+    it('holds a document’s compaction lock for one caller at a time (optional method)', async (ctx) => {
+      if (store.tryWithCompactionLock === undefined) {
+        ctx.skip('this adapter has no tryWithCompactionLock')
+        return
+      }
+      const tryLock = store.tryWithCompactionLock.bind(store)
+      let enter = () => undefined as void
+      let release = () => undefined as void
+      const entered = new Promise<void>((resolve) => (enter = resolve))
+      const released = new Promise<void>((resolve) => (release = resolve))
+      const holder = tryLock('doc', async () => {
+        enter()
+        await released
+        return 7
+      })
+      await entered
+      let ranWithoutLock = false
+      expect(
+        await tryLock('doc', async () => {
+          ranWithoutLock = true
+        }),
+      ).toEqual({ acquired: false })
+      expect(ranWithoutLock).toBe(false)
+      expect(await tryLock('other', async () => 'other')).toEqual({ acquired: true, value: 'other' })
+      release()
+      expect(await holder).toEqual({ acquired: true, value: 7 })
+      // Released when fn rejects, whose error propagates unchanged.
+      const failure = new Error('compaction failed')
+      await expect(tryLock('doc', () => Promise.reject(failure))).rejects.toBe(failure)
+      await store.append('doc', new Writer().type('ab'))
+      const compacted = await tryLock('doc', () => compactDoc(store, 'doc'))
+      expect(compacted).toMatchObject({ acquired: true, value: { outcome: 'compacted', foldedEntries: 2 } })
+      await expect(tryLock('a/b', async () => 1)).rejects.toBeInstanceOf(InvalidDocIdError)
+      await store.close()
+      await expect(tryLock('doc', async () => 1)).rejects.toBeInstanceOf(StoreClosedError)
     })
 
     it('round-trips a Yjs document with inserts and deletes, before and after compaction', async () => {

@@ -146,7 +146,7 @@ describe('openDocStore', () => {
     expect(existsSync(join(dataDir, SQLITE_FILE_NAME))).toBe(true)
   })
 
-  it('refuses databaseUrl until the PostgreSQL adapter exists', async () => {
+  it('reports an unreachable PostgreSQL as StorageUnavailableError', async () => {
     await expect(openDocStore({ databaseUrl: 'postgres://127.0.0.1:5432/collab' })).rejects.toBeInstanceOf(
       StorageUnavailableError,
     )
