@@ -1,0 +1,166 @@
+// The relay as a Fastify plugin (fastify/demo style): server.ts only listens and handles signals,
+// tests build it with their own store, clock and logger.
+import { CloseCode, HttpRefusal } from '@collab/protocol'
+import { StorageUnavailableError, type DocStore } from '@collab/storage'
+import fastifyWebsocket from '@fastify/websocket'
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { defaultConfig, type RelayConfig } from './config'
+import type { Connection } from './connection/connection'
+import { startHeartbeat } from './connection/heartbeat'
+import { RoomManager } from './rooms/room-manager'
+import { docsRoutes } from './routes/docs'
+import { healthRoutes } from './routes/health'
+import { SYNC_ROUTE, syncRoutes } from './routes/sync'
+import { webRoutes } from './routes/web'
+import { realTimers, type Timers } from './timers'
+
+/** What tests and server.ts can reach on a built app (`app.relay`). */
+export interface RelayHandle {
+  readonly config: RelayConfig
+  readonly rooms: RoomManager
+  /** Every open client connection. */
+  readonly connections: ReadonlySet<Connection>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    relay: RelayHandle
+  }
+}
+
+export interface RelayAppOptions {
+  /** An open store; the caller closes it after `app.close()`. */
+  store: DocStore
+  config: RelayConfig
+  timers?: Timers
+}
+
+export interface BuildAppOptions {
+  store: DocStore
+  /** Overrides of the defaults (`limits` and `compaction` may be partial). */
+  config?: ConfigOverrides
+  /** Fastify logger option; default `{ level: config.logLevel }`. Tests pass `false`. */
+  logger?: FastifyServerOptions['logger']
+  timers?: Timers
+}
+
+export type ConfigOverrides = Partial<Omit<RelayConfig, 'limits' | 'compaction'>> & {
+  limits?: Partial<RelayConfig['limits']>
+  compaction?: Partial<RelayConfig['compaction']>
+}
+
+/** Defaults with `overrides` applied. */
+export function resolveConfig(overrides: ConfigOverrides = {}): RelayConfig {
+  const defaults = defaultConfig()
+  return {
+    ...defaults,
+    ...overrides,
+    limits: { ...defaults.limits, ...overrides.limits },
+    compaction: { ...defaults.compaction, ...overrides.compaction },
+  }
+}
+
+/**
+ * The relay: WebSocket sync, health, document API and the web app, over an injected store.
+ * Registered without encapsulation so `app.relay` is visible on the instance it is added to.
+ */
+async function relayAppPlugin(fastify: FastifyInstance, options: RelayAppOptions): Promise<void> {
+  const { store, config } = options
+  const timers = options.timers ?? realTimers
+  const connections = new Set<Connection>()
+  const rooms = new RoomManager({
+    store,
+    timers,
+    logger: fastify.log,
+    limits: config.limits,
+    flushIntervalMs: config.flushIntervalMs,
+    flushMaxBatchBytes: config.flushMaxBatchBytes,
+    storageRetryMs: config.storageRetryMs,
+    compaction: config.compaction,
+    awarenessFlushMs: config.awarenessFlushMs,
+    unloadDelayMs: config.roomUnloadDelayMs,
+  })
+  let accepting = true
+  fastify.decorate('relay', { config, rooms, connections } satisfies RelayHandle)
+
+  fastify.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error.validation) {
+      return reply.code(HttpRefusal.BadRequest).send({
+        statusCode: HttpRefusal.BadRequest,
+        error: 'Bad Request',
+        code: error.code,
+        message: error.message,
+      })
+    }
+    if (error instanceof StorageUnavailableError) {
+      request.log.warn({ err: error }, 'storage unavailable')
+      return reply
+        .code(HttpRefusal.ServiceUnavailable)
+        .send({ statusCode: HttpRefusal.ServiceUnavailable, error: 'Service Unavailable', message: 'storage unavailable' })
+    }
+    request.log.error({ err: error }, 'request failed')
+    const statusCode = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500
+    return reply.code(statusCode).send({ statusCode, error: 'Error', message: statusCode === 500 ? 'internal error' : error.message })
+  })
+
+  await fastify.register(fastifyWebsocket, {
+    options: { maxPayload: config.limits.maxFrameBytes, perMessageDeflate: false },
+    // Client-caused socket errors (oversized frame → ws closes with 1009, resets) are routine.
+    errorHandler: (error, _socket, request) => {
+      request.log.info({ err: error }, 'websocket error')
+    },
+    // Shutdown: fastify already refuses new requests (503) and upgrades; flush every room, then
+    // close every socket with 1012 so clients reconnect to the next process.
+    preClose: async () => {
+      accepting = false
+      await rooms.closeAll(timers.now() + config.shutdownTimeoutMs)
+      for (const connection of connections) connection.close(CloseCode.ServiceRestart)
+      await new Promise<void>((resolve) => fastify.websocketServer.close(() => resolve()))
+    },
+  })
+
+  // Only /sync/:docId speaks WebSocket. Without this, @fastify/websocket would upgrade a request
+  // to any other route (e.g. the web app's wildcard) and then close it without a code.
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (request.ws && request.routeOptions.url !== SYNC_ROUTE) {
+      await reply.code(404).send({
+        statusCode: 404,
+        error: 'Not Found',
+        message: `No WebSocket endpoint at ${request.url.split('?')[0]}; documents sync at ${SYNC_ROUTE}`,
+      })
+    }
+  })
+
+  const stopHeartbeat = startHeartbeat({
+    intervalMs: config.pingIntervalMs,
+    timers,
+    connections: () => connections,
+    onDead: (connection) => fastify.log.info({ docId: connection.docId, connection: connection.id }, 'terminating socket that missed a pong'),
+  })
+  fastify.addHook('onClose', async () => {
+    stopHeartbeat()
+  })
+
+  await fastify.register(healthRoutes, { rooms, connections, accepting: () => accepting })
+  await fastify.register(syncRoutes, { rooms, connections })
+  await fastify.register(docsRoutes, { store, rooms })
+  await fastify.register(webRoutes, { webDistDir: config.webDistDir })
+}
+
+/** {@link relayAppPlugin} marked like fastify-plugin does, so its decorators are not encapsulated. */
+export const relayApp = Object.assign(relayAppPlugin, {
+  [Symbol.for('skip-override')]: true,
+  [Symbol.for('fastify.display-name')]: 'collab-relay',
+})
+
+/** A Fastify instance with the relay registered (not listening yet). */
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const config = resolveConfig(options.config)
+  const app = Fastify({
+    logger: options.logger ?? { level: config.logLevel },
+    // Doc ids are up to 128 characters; longer (invalid) ids must still reach the 400 handler.
+    routerOptions: { maxParamLength: 2048 },
+  })
+  await app.register(relayApp, { store: options.store, config, ...(options.timers ? { timers: options.timers } : {}) })
+  return app
+}

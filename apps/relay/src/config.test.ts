@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { CONFIG_VARIABLES, ConfigError, configHelp, configMarkdownTable, defaultConfig, loadConfig } from './config'
+
+describe('loadConfig', () => {
+  it('applies defaults for unset and empty variables', () => {
+    const config = loadConfig({ PORT: '', HOST: undefined }, '/srv/collab')
+    expect(config).toEqual({ ...defaultConfig(), dataDir: '/srv/collab/data' })
+    expect(config.port).toBe(8080)
+    expect(config.host).toBe('127.0.0.1')
+    expect(config.pingIntervalMs).toBe(30_000)
+    expect(config.webDistDir).toMatch(/apps\/web\/dist$/)
+  })
+
+  it('resolves relative paths against INIT_CWD (where pnpm was started), else the working directory', () => {
+    expect(loadConfig({ INIT_CWD: '/repo' }, '/repo/apps/relay').dataDir).toBe('/repo/data')
+    expect(loadConfig({ DATA_DIR: 'store' }, '/work').dataDir).toBe('/work/store')
+    expect(loadConfig({ DATA_DIR: '/abs/dir', INIT_CWD: '/repo' }).dataDir).toBe('/abs/dir')
+    expect(loadConfig({ WEB_DIST_DIR: 'web', INIT_CWD: '/repo' }).webDistDir).toBe('/repo/web')
+  })
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '0',
+      HOST: '0.0.0.0',
+      DATA_DIR: '/var/lib/collab',
+      LOG_LEVEL: 'WARN',
+      FLUSH_INTERVAL_MS: '20',
+      COMPACT_MAX_LOG_ENTRIES: '50',
+      MAX_UPDATE_BYTES: '1024',
+      ROOM_UNLOAD_DELAY_MS: '0',
+    })
+    expect(config).toMatchObject({ port: 0, host: '0.0.0.0', dataDir: '/var/lib/collab', logLevel: 'warn', flushIntervalMs: 20 })
+    expect(config.compaction.maxLogEntries).toBe(50)
+    expect(config.limits.maxUpdateBytes).toBe(1024)
+    expect(config.roomUnloadDelayMs).toBe(0)
+  })
+
+  it.each([
+    ['PORT', 'abc', 'Invalid PORT="abc": expected an integer from 0 to 65535'],
+    ['PORT', '70000', 'Invalid PORT="70000": expected an integer from 0 to 65535'],
+    ['PORT', '80.5', 'Invalid PORT="80.5": expected an integer from 0 to 65535'],
+    ['PING_INTERVAL_MS', '0', 'Invalid PING_INTERVAL_MS="0": expected an integer >= 1'],
+    ['FLUSH_INTERVAL_MS', '-5', 'Invalid FLUSH_INTERVAL_MS="-5": expected an integer >= 1'],
+    ['LOG_LEVEL', 'loud', 'Invalid LOG_LEVEL="loud": expected one of fatal, error, warn, info, debug, trace, silent'],
+    ['HOST', '   ', 'Invalid HOST="   ": expected a non-empty value'],
+    ['MAX_FRAME_BYTES', '1e6', 'Invalid MAX_FRAME_BYTES="1e6": expected an integer >= 1'],
+  ])('refuses %s=%j with a ConfigError naming it', (name, value, message) => {
+    let error: unknown
+    try {
+      loadConfig({ [name]: value })
+    } catch (caught) {
+      error = caught
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).variable).toBe(name)
+    expect((error as ConfigError).value).toBe(value)
+    expect((error as Error).message).toBe(message)
+  })
+
+  it('--help lists every variable with its default', () => {
+    const help = configHelp()
+    for (const variable of CONFIG_VARIABLES) {
+      expect(help).toMatch(new RegExp(`^  ${variable.name} +${variable.default.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} +\\S`, 'm'))
+    }
+  })
+
+  it('the README carries the same table', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+    expect(readme).toContain(configMarkdownTable())
+  })
+})

@@ -1,0 +1,127 @@
+import {
+  encodeAwareness,
+  encodeAwarenessEntries,
+  type ParsedAwarenessEntry,
+  type ProtocolLimits,
+} from '@collab/protocol'
+import type { FastifyBaseLogger } from 'fastify'
+import * as awarenessProtocol from 'y-protocols/awareness'
+import type * as Y from 'yjs'
+import type { Connection } from '../connection/connection'
+import type { TimerHandle, Timers } from '../timers'
+
+export interface RoomAwarenessOptions {
+  docId: string
+  timers: Timers
+  logger: FastifyBaseLogger
+  limits: Pick<ProtocolLimits, 'maxAwarenessClientsPerConnection'>
+  /** Outgoing awareness is sent at most once per this interval. */
+  flushIntervalMs: number
+  /** Sends one encoded frame to every connection of the room. */
+  broadcast(frame: Uint8Array): void
+}
+
+interface AwarenessChange {
+  added: number[]
+  updated: number[]
+  removed: number[]
+}
+
+/**
+ * The room's awareness mirror. Each client id belongs to the connection that introduced it; a
+ * connection's entries for other ids are ignored (stock clients echo every state they learn back
+ * to the relay, so foreign ids are normal and never a reason to close). Changes are coalesced:
+ * the latest state per client id, encoded once and broadcast at most every `flushIntervalMs`.
+ */
+export class RoomAwareness {
+  readonly awareness: awarenessProtocol.Awareness
+  private readonly owners = new Map<number, Connection>()
+  private readonly changed = new Set<number>()
+  private timer: TimerHandle | null = null
+  private lastFlushMs = Number.NEGATIVE_INFINITY
+
+  constructor(
+    doc: Y.Doc,
+    private readonly options: RoomAwarenessOptions,
+  ) {
+    this.awareness = new awarenessProtocol.Awareness(doc)
+    // The relay is a mirror, not a participant: it has no presence of its own.
+    this.awareness.setLocalState(null)
+    this.awareness.on('update', this.onUpdate)
+  }
+
+  /** Applies the entries this connection may set; returns how many were ignored. */
+  apply(connection: Connection, entries: readonly ParsedAwarenessEntry[]): number {
+    const allowed = entries.filter((entry) => this.mayApply(connection, entry))
+    if (allowed.length > 0) {
+      awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(allowed), connection)
+    }
+    return entries.length - allowed.length
+  }
+
+  /** Removes every state the connection owns (it closed). */
+  removeConnection(connection: Connection): void {
+    const ids = [...connection.awarenessClientIds]
+    for (const id of ids) {
+      if (this.owners.get(id) === connection) this.owners.delete(id)
+    }
+    connection.awarenessClientIds.clear()
+    awarenessProtocol.removeAwarenessStates(this.awareness, ids, connection)
+  }
+
+  /** One awareness frame with every current state, or null when there is none. */
+  encodeAll(): Uint8Array | null {
+    const ids = [...this.awareness.getStates().keys()]
+    if (ids.length === 0) return null
+    return encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids))
+  }
+
+  destroy(): void {
+    if (this.timer !== null) this.options.timers.clearTimeout(this.timer)
+    this.timer = null
+    this.changed.clear()
+    this.awareness.off('update', this.onUpdate)
+    this.awareness.destroy()
+  }
+
+  private mayApply(connection: Connection, entry: ParsedAwarenessEntry): boolean {
+    const owner = this.owners.get(entry.clientId)
+    if (owner === connection) return true
+    if (owner !== undefined) return false
+    // Unowned: only a live state newer than anything we saw may introduce a client id. An echo
+    // of a state whose owner has left carries a clock we already know and is ignored.
+    if (entry.state === null) return false
+    const known = this.awareness.meta.get(entry.clientId)
+    if (known !== undefined && entry.clock <= known.clock) return false
+    if (connection.awarenessClientIds.size >= this.options.limits.maxAwarenessClientsPerConnection) {
+      this.options.logger.debug(
+        { docId: this.options.docId, connection: connection.id, clientId: entry.clientId },
+        'awareness client id ignored: connection owns too many',
+      )
+      return false
+    }
+    this.owners.set(entry.clientId, connection)
+    connection.awarenessClientIds.add(entry.clientId)
+    return true
+  }
+
+  private readonly onUpdate = ({ added, updated, removed }: AwarenessChange): void => {
+    for (const id of added) this.changed.add(id)
+    for (const id of updated) this.changed.add(id)
+    for (const id of removed) this.changed.add(id)
+    if (this.changed.size === 0 || this.timer !== null) return
+    const { timers, flushIntervalMs } = this.options
+    const waitMs = Math.max(0, this.lastFlushMs + flushIntervalMs - timers.now())
+    this.timer = timers.setTimeout(this.flush, waitMs)
+  }
+
+  private readonly flush = (): void => {
+    this.timer = null
+    this.lastFlushMs = this.options.timers.now()
+    const ids = [...this.changed]
+    this.changed.clear()
+    if (ids.length === 0) return
+    // Removed ids encode as state null with their last clock, which peers apply as "left".
+    this.options.broadcast(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids)))
+  }
+}

@@ -1,0 +1,307 @@
+import {
+  StaleSnapshotError,
+  StorageUnavailableError,
+  shouldCompact,
+  type CompactionPolicy,
+  type DocStore,
+  type StoredDoc,
+} from '@collab/storage'
+import type { FastifyBaseLogger } from 'fastify'
+import type { TimerHandle, Timers } from '../timers'
+
+const MAX_RETRY_DELAY_MS = 30_000
+
+export interface RoomPersistenceOptions {
+  docId: string
+  store: DocStore
+  timers: Timers
+  logger: FastifyBaseLogger
+  flushIntervalMs: number
+  flushMaxBatchBytes: number
+  storageRetryMs: number
+  compaction: CompactionPolicy
+  /** State vector of the live document. Everything it covers is stored or queued here. */
+  stateVector(): Uint8Array
+  /** The live document's full state, for a snapshot. */
+  snapshot(): Uint8Array
+  /** Storage started failing (false) or recovered (true). */
+  onHealthChange(healthy: boolean): void
+}
+
+type SavedWaiter = (stateVector: Uint8Array) => void
+
+export type CompactionReason = 'threshold' | 'unload' | 'fallback'
+
+/**
+ * A room's write path to storage: a queue of updates flushed with one `store.append` per
+ * FLUSH_INTERVAL_MS (group commit), retried with backoff while storage fails, and compaction
+ * into a snapshot once the log crosses the policy thresholds. Flushes and compactions never run
+ * at the same time, so the log counters here stay exact.
+ */
+export class RoomPersistence {
+  /** Sequence number of the last durable log entry (or of the last folded one). */
+  lastSeq = 0
+  snapshotBytes = 0
+  logEntries = 0
+  logBytes = 0
+
+  private queue: Uint8Array[] = []
+  private queueBytes = 0
+  private inflight: Promise<void> | null = null
+  private inflightBytes = 0
+  private inflightWaiters: SavedWaiter[] = []
+  private nextWaiters: SavedWaiter[] = []
+  private compacting: Promise<void> | null = null
+  private compactionWanted = false
+  private timer: TimerHandle | null = null
+  private retryDelayMs: number
+  private failing = false
+  private disposed = false
+
+  constructor(private readonly options: RoomPersistenceOptions) {
+    this.retryDelayMs = options.storageRetryMs
+  }
+
+  /** Takes the counters from what was loaded. */
+  loaded(stored: StoredDoc): void {
+    this.lastSeq = stored.lastSeq
+    this.snapshotBytes = stored.snapshot?.byteLength ?? 0
+    this.logEntries = stored.updates.length
+    this.logBytes = stored.updates.reduce((sum, update) => sum + update.byteLength, 0)
+  }
+
+  /** False while storage writes fail; the room refuses new writes meanwhile. */
+  get healthy(): boolean {
+    return !this.failing
+  }
+
+  /** Updates applied to the document but not yet durable. */
+  get pendingUpdates(): number {
+    return this.queue.length + (this.inflight === null ? 0 : 1)
+  }
+
+  /**
+   * Snapshot + log + pending bytes: an upper bound of the document's encoded size (it sums
+   * updates, so it over-counts until the next compaction).
+   */
+  get estimatedDocumentBytes(): number {
+    return this.snapshotBytes + this.logBytes + this.queueBytes + this.inflightBytes
+  }
+
+  /** Whether storage holds anything of this document (a snapshot or a log entry). */
+  get storesAnything(): boolean {
+    return this.lastSeq > 0 || this.snapshotBytes > 0
+  }
+
+  get idle(): boolean {
+    return this.queue.length === 0 && this.inflight === null && this.compacting === null
+  }
+
+  /** Queues an update the document already applied; it is appended within FLUSH_INTERVAL_MS. */
+  enqueue(update: Uint8Array): void {
+    this.queue.push(update)
+    this.queueBytes += update.byteLength
+    if (this.failing || this.disposed) return // the retry timer flushes
+    if (this.queueBytes >= this.options.flushMaxBatchBytes) this.schedule(0)
+    else if (this.timer === null) this.schedule(this.options.flushIntervalMs)
+  }
+
+  /**
+   * Resolves with the state vector that is durable once everything applied before this call has
+   * been appended. Never resolves early; never resolves after {@link dispose}.
+   */
+  whenSaved(): Promise<Uint8Array> {
+    return new Promise((resolve) => {
+      if (this.queue.length > 0) this.nextWaiters.push(resolve)
+      else if (this.inflight !== null) this.inflightWaiters.push(resolve)
+      else resolve(this.options.stateVector())
+    })
+  }
+
+  /**
+   * Flushes until nothing is pending, retrying with backoff while storage fails, until
+   * `deadlineMs` (on the injected clock) or until `abandon()` says so. Resolves true when
+   * everything is durable.
+   */
+  async drain(deadlineMs = Number.POSITIVE_INFINITY, abandon: () => boolean = () => false): Promise<boolean> {
+    const { timers } = this.options
+    let delayMs = this.options.storageRetryMs
+    while (!this.idle && !abandon() && !this.disposed) {
+      try {
+        await this.flushOnce()
+      } catch {
+        const remainingMs = deadlineMs - timers.now()
+        if (remainingMs <= 0) return false
+        await new Promise<void>((resolve) => timers.setTimeout(resolve, Math.min(delayMs, remainingMs)))
+        delayMs = Math.min(delayMs * 2, MAX_RETRY_DELAY_MS)
+      }
+    }
+    return true
+  }
+
+  /**
+   * Folds the log into a snapshot of the live document, but only when nothing is pending
+   * (otherwise after the next flush). Failures are logged; the log stays as it was.
+   */
+  async compact(reason: CompactionReason): Promise<void> {
+    if (this.disposed) return
+    if (this.compacting !== null) return this.compacting
+    if (this.inflight !== null || this.queue.length > 0) {
+      this.compactionWanted = true
+      return
+    }
+    this.compactionWanted = false
+    if (this.logEntries === 0) return
+    this.compacting = this.runCompaction(reason).finally(() => {
+      this.compacting = null
+    })
+    return this.compacting
+  }
+
+  /** Stops timers and forgets waiters; pending updates are dropped (drain first). */
+  dispose(): void {
+    this.disposed = true
+    this.cancelTimer()
+    this.nextWaiters = []
+    this.inflightWaiters = []
+  }
+
+  private schedule(delayMs: number): void {
+    this.cancelTimer()
+    this.timer = this.options.timers.setTimeout(() => {
+      this.timer = null
+      if (!this.disposed) this.flushOnce().catch(() => {})
+    }, delayMs)
+  }
+
+  private cancelTimer(): void {
+    if (this.timer !== null) {
+      this.options.timers.clearTimeout(this.timer)
+      this.timer = null
+    }
+  }
+
+  private flushOnce(): Promise<void> {
+    if (this.compacting !== null) return this.compacting.then(() => this.flushOnce())
+    if (this.inflight !== null) return this.inflight
+    if (this.queue.length === 0) return Promise.resolve()
+    this.cancelTimer()
+    const batch = this.queue
+    const batchBytes = this.queueBytes
+    this.queue = []
+    this.queueBytes = 0
+    this.inflightBytes = batchBytes
+    // Everything the document holds right now is in this batch or already durable.
+    const stateVector = this.options.stateVector()
+    const waiters = this.nextWaiters
+    this.nextWaiters = []
+    this.inflightWaiters = waiters
+    this.inflight = this.appendBatch(batch, batchBytes, stateVector, waiters).finally(() => {
+      this.inflight = null
+      this.inflightBytes = 0
+      this.inflightWaiters = []
+      this.afterFlush()
+    })
+    return this.inflight
+  }
+
+  private async appendBatch(
+    batch: Uint8Array[],
+    batchBytes: number,
+    stateVector: Uint8Array,
+    waiters: SavedWaiter[],
+  ): Promise<void> {
+    const { store, docId, logger } = this.options
+    try {
+      try {
+        this.lastSeq = await store.append(docId, batch)
+        this.logEntries += batch.length
+        this.logBytes += batchBytes
+      } catch (error) {
+        if (error instanceof StorageUnavailableError) throw error
+        // The log refused the batch itself (e.g. an update over the store's size limit): every
+        // update is in the live document, so store a snapshot of it instead.
+        logger.warn({ err: error, docId, updates: batch.length }, 'log refused batch; storing a snapshot instead')
+        await this.snapshotNow('fallback')
+      }
+    } catch (error) {
+      this.queue = batch.concat(this.queue)
+      this.queueBytes += batchBytes
+      this.nextWaiters = waiters.concat(this.nextWaiters)
+      this.markFailing(error)
+      throw error
+    }
+    this.markHealthy()
+    for (const waiter of waiters) waiter(stateVector)
+  }
+
+  private afterFlush(): void {
+    if (this.disposed) return
+    if (this.failing) {
+      this.schedule(this.retryDelayMs)
+      this.retryDelayMs = Math.min(this.retryDelayMs * 2, MAX_RETRY_DELAY_MS)
+    } else if (this.queue.length > 0) {
+      this.schedule(this.queueBytes >= this.options.flushMaxBatchBytes ? 0 : this.options.flushIntervalMs)
+    } else if (this.compactionWanted || shouldCompact(this, this.options.compaction)) {
+      void this.compact('threshold')
+    }
+  }
+
+  private markFailing(error: unknown): void {
+    if (this.failing) return
+    this.failing = true
+    this.options.logger.error(
+      { err: error, docId: this.options.docId, pendingUpdates: this.queue.length },
+      'storage write failed; refusing new writes and retrying',
+    )
+    this.options.onHealthChange(false)
+  }
+
+  private markHealthy(): void {
+    this.retryDelayMs = this.options.storageRetryMs
+    if (!this.failing) return
+    this.failing = false
+    this.options.logger.info({ docId: this.options.docId }, 'storage writes recovered')
+    this.options.onHealthChange(true)
+  }
+
+  private async runCompaction(reason: CompactionReason): Promise<void> {
+    const { logger, docId } = this.options
+    try {
+      await this.snapshotNow(reason)
+    } catch (error) {
+      if (error instanceof StaleSnapshotError) {
+        logger.debug({ docId, reason }, 'compaction superseded')
+      } else {
+        logger.warn({ err: error, docId, reason }, 'compaction failed; the update log is kept')
+      }
+    }
+  }
+
+  /** Stores the live document as the snapshot covering every entry up to `lastSeq`. */
+  private async snapshotNow(reason: CompactionReason): Promise<void> {
+    const { store, docId, logger, timers } = this.options
+    const startedMs = timers.now()
+    const upToSeq = this.lastSeq
+    const foldedEntries = this.logEntries
+    const foldedBytes = this.logBytes
+    const bytesBefore = this.snapshotBytes + this.logBytes
+    const snapshot = this.options.snapshot()
+    await store.replaceSnapshot(docId, snapshot, upToSeq)
+    this.snapshotBytes = snapshot.byteLength
+    this.logEntries -= foldedEntries
+    this.logBytes -= foldedBytes
+    logger.info(
+      {
+        docId,
+        reason,
+        bytesBefore,
+        bytesAfter: snapshot.byteLength,
+        foldedEntries,
+        upToSeq,
+        durationMs: Math.round(timers.now() - startedMs),
+      },
+      'compacted document',
+    )
+  }
+}

@@ -1,0 +1,210 @@
+import { CloseCode, DEFAULT_LIMITS, encodeSyncStep1, encodeSyncUpdate, decodeFrame } from '@collab/protocol'
+import { StorageUnavailableError } from '@collab/storage'
+import { beforeEach, describe, expect, it } from 'vitest'
+import type { WebSocket } from 'ws'
+import * as Y from 'yjs'
+import { ManualTimers } from '../../test/manual-timers'
+import { MemoryDocStore } from '../../test/memory-store'
+import { recordingLogger } from '../../test/recording-logger'
+import { Connection } from '../connection/connection'
+import { Room, type RoomOptions } from './room'
+
+interface FakeSocket {
+  readyState: number
+  sent: Uint8Array[]
+  closedWith: number | null
+}
+
+function fakeConnection(): { connection: Connection; socket: FakeSocket } {
+  const socket = {
+    readyState: 1,
+    OPEN: 1,
+    CONNECTING: 0,
+    sent: [] as Uint8Array[],
+    closedWith: null as number | null,
+    send(frame: Uint8Array) {
+      this.sent.push(frame)
+    },
+    close(code: number) {
+      this.closedWith = code
+      this.readyState = 2
+    },
+  }
+  return { connection: new Connection(socket as unknown as WebSocket, 'doc', '127.0.0.1'), socket }
+}
+
+const frame = (bytes: Uint8Array) => decodeFrame(bytes)
+const typesOf = (socket: FakeSocket) => socket.sent.map((f) => decodeFrame(f).type)
+
+describe('Room', () => {
+  let timers: ManualTimers
+  let store: MemoryDocStore
+  let options: RoomOptions
+  let closed: Room[]
+
+  beforeEach(async () => {
+    timers = new ManualTimers()
+    store = new MemoryDocStore()
+    const seed = new Y.Doc()
+    seed.getText('t').insert(0, 'stored')
+    await store.append('doc', [Y.encodeStateAsUpdate(seed)])
+    store.appendCalls = []
+    closed = []
+    options = {
+      store,
+      timers,
+      logger: recordingLogger(),
+      limits: { ...DEFAULT_LIMITS },
+      flushIntervalMs: 50,
+      flushMaxBatchBytes: 1_000_000,
+      storageRetryMs: 100,
+      compaction: { maxLogEntries: 1_000, maxLogBytes: 1_000_000 },
+      awarenessFlushMs: 50,
+      unloadDelayMs: 500,
+    }
+  })
+
+  it('queues frames until loaded, then handshakes and answers them in order', async () => {
+    let release!: () => void
+    const load = store.load.bind(store)
+    store.load = async (docId) => {
+      await new Promise<void>((resolve) => (release = resolve))
+      return load(docId)
+    }
+    const room = new Room('doc', options, (r) => closed.push(r))
+    const a = fakeConnection()
+    room.join(a.connection)
+    room.receive(a.connection, frame(encodeSyncStep1(Y.encodeStateVector(new Y.Doc()))))
+    await timers.advance(10)
+    expect(room.state).toBe('loading')
+    expect(a.socket.sent).toEqual([])
+
+    release()
+    await timers.advance(0)
+    expect(room.state).toBe('ready')
+    expect(typesOf(a.socket)).toEqual(['sync-step1', 'sync-step2'])
+    const step2 = decodeFrame(a.socket.sent[1]!)
+    const copy = new Y.Doc()
+    if (step2.type === 'sync-step2') Y.applyUpdate(copy, step2.update)
+    expect(copy.getText('t').toString()).toBe('stored')
+  })
+
+  it('fans out the same bytes to everyone but the sender and queues them once', async () => {
+    const room = new Room('doc', options, (r) => closed.push(r))
+    const [a, b, c] = [fakeConnection(), fakeConnection(), fakeConnection()]
+    for (const x of [a, b, c]) room.join(x.connection)
+    await timers.advance(0)
+    for (const x of [a, b, c]) x.socket.sent.length = 0
+
+    const edit = new Y.Doc()
+    edit.getText('t').insert(0, 'hi ')
+    room.receive(a.connection, frame(encodeSyncUpdate(Y.encodeStateAsUpdate(edit))))
+    expect(a.socket.sent).toEqual([])
+    expect(b.socket.sent).toHaveLength(1)
+    expect(c.socket.sent[0]).toBe(b.socket.sent[0]) // one encoding, shared
+    await timers.advance(50)
+    expect(store.appendCalls).toEqual([{ docId: 'doc', updates: 1 }])
+  })
+
+  it('refuses an invalid update: closes only the sender, nothing applied, queued or sent', async () => {
+    const room = new Room('doc', options, (r) => closed.push(r))
+    const [a, b] = [fakeConnection(), fakeConnection()]
+    room.join(a.connection)
+    room.join(b.connection)
+    await timers.advance(0)
+    b.socket.sent.length = 0
+    const before = Y.encodeStateAsUpdate(room.doc)
+    room.receive(a.connection, { type: 'sync-update', update: Uint8Array.of(1, 1, 5, 0, 31) })
+    expect(a.socket.closedWith).toBe(CloseCode.InvalidUpdate)
+    expect(b.socket.closedWith).toBeNull()
+    expect(b.socket.sent).toEqual([])
+    expect(Y.encodeStateAsUpdate(room.doc)).toEqual(before)
+    await timers.advance(100)
+    expect(store.appendCalls).toEqual([])
+  })
+
+  it('unloads after the grace period: flushed, compacted, closed, no timers left', async () => {
+    const room = new Room('doc', options, (r) => closed.push(r))
+    const a = fakeConnection()
+    room.join(a.connection)
+    await timers.advance(0)
+    const edit = new Y.Doc()
+    edit.getText('t').insert(0, 'new ')
+    room.receive(a.connection, frame(encodeSyncUpdate(Y.encodeStateAsUpdate(edit))))
+    room.leave(a.connection)
+    await timers.advance(499)
+    expect(room.state).toBe('ready')
+    await timers.advance(1)
+    await room.closed
+    expect(room.state).toBe('closed')
+    expect(closed).toEqual([room])
+    expect(store.appendCalls).toHaveLength(1)
+    expect(store.snapshotCalls).toHaveLength(1)
+    expect(timers.pending).toBe(0)
+    expect(room.doc.isDestroyed).toBe(true)
+  })
+
+  it('a joiner revives a room whose unload is stuck on failing storage; nothing is lost', async () => {
+    const room = new Room('doc', options, (r) => closed.push(r))
+    const a = fakeConnection()
+    room.join(a.connection)
+    await timers.advance(0)
+    store.failAppendsWith = new StorageUnavailableError('disk full', 'SQLITE_FULL')
+    const edit = new Y.Doc()
+    Y.applyUpdate(edit, Y.encodeStateAsUpdate(room.doc)) // typed after seeing 'stored': ordered
+    edit.getText('t').insert(0, 'unsaved ')
+    room.receive(a.connection, frame(encodeSyncUpdate(Y.encodeStateAsUpdate(edit))))
+    room.leave(a.connection)
+    await timers.advance(500) // grace over: unloading, but the flush keeps failing
+    await timers.advance(1_000)
+    expect(room.state).toBe('closing')
+
+    expect(room.revive()).toBe(true)
+    expect(room.state).toBe('ready')
+    const b = fakeConnection()
+    room.join(b.connection)
+    expect(typesOf(b.socket)).toContain('sync-step1')
+    expect(room.doc.getText('t').toString()).toBe('unsaved stored')
+
+    store.failAppendsWith = null
+    await timers.advance(60_000)
+    const saved = new Y.Doc()
+    const stored = await store.load('doc')
+    if (stored.snapshot) Y.applyUpdate(saved, stored.snapshot)
+    for (const update of stored.updates) Y.applyUpdate(saved, update)
+    expect(saved.getText('t').toString()).toBe('unsaved stored')
+    expect(closed).toEqual([])
+  })
+
+  it('a shutdown overtakes an unload stuck on failing storage and gives up at its deadline', async () => {
+    const room = new Room('doc', options, (r) => closed.push(r))
+    const a = fakeConnection()
+    room.join(a.connection)
+    await timers.advance(0)
+    store.failAppendsWith = new StorageUnavailableError('disk full', 'SQLITE_FULL')
+    const edit = new Y.Doc()
+    edit.getText('t').insert(0, 'x')
+    room.receive(a.connection, frame(encodeSyncUpdate(Y.encodeStateAsUpdate(edit))))
+    room.leave(a.connection)
+    await timers.advance(600)
+    expect(room.state).toBe('closing')
+    const shutdown = room.close({ reason: 'shutdown', code: CloseCode.ServiceRestart, compact: false, deadlineMs: timers.now() + 1_000 })
+    expect(room.revive()).toBe(false)
+    await timers.advance(2_000)
+    await shutdown
+    expect(room.state).toBe('closed')
+    expect(timers.pending).toBe(0)
+  })
+
+  it('a failed load closes its connections with 4503 and the room', async () => {
+    store.load = async () => {
+      throw new Error('cannot read')
+    }
+    const room = new Room('doc', options, (r) => closed.push(r))
+    const a = fakeConnection()
+    room.join(a.connection)
+    await room.closed
+    expect(room.state).toBe('closed')
+    expect(a.socket.closedWith).toBe(CloseCode.StorageUnavailable)
+  })
+})

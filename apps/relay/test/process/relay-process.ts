@@ -1,0 +1,235 @@
+// The relay as a real child process: free port, temp DATA_DIR, readiness probe, signals,
+// restart on the same port and directory. Free of vitest so the benchmarks can use it too.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import http from 'node:http'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const relayDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+/** The workspace root (/work/main): the relay is started from here, like `pnpm start` does. */
+export const repoRoot = path.resolve(relayDir, '../..')
+/** `RELAY_ENTRY` runs another server file under the same contract (e.g. a build to compare). */
+const serverEntry = process.env['RELAY_ENTRY'] ?? path.join(relayDir, 'src/server.ts')
+// `tsx server.ts` runs the server in a *grandchild* node process; SIGKILL on the tsx wrapper
+// would orphan it with the port still bound, and its pid would not be the relay's (RSS).
+// `node --import tsx` is the same loader in a single process.
+const tsxLoader = createRequire(path.join(relayDir, 'package.json')).resolve('tsx')
+
+const maxKeptOutputLines = 2_000
+
+export interface RelayOptions {
+  /** Reuse an existing data directory (default: a fresh temp dir, removed by `dispose`). */
+  dataDir?: string
+  /** Reuse a port (default: a free one). */
+  port?: number
+  /** Extra environment for the relay (e.g. LOG_LEVEL). */
+  env?: Record<string, string>
+  /** How long to wait for `GET /readyz` to answer 200. */
+  readyTimeoutMs?: number
+  /** Extra node flags before the entry (e.g. `--inspect=127.0.0.1:0` for benchmarks). */
+  nodeArgs?: string[]
+}
+
+export interface ExitStatus {
+  code: number | null
+  signal: NodeJS.Signals | null
+}
+
+/** Picks a port the kernel considers free right now (listen on 0, read it, close). */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.once('error', reject)
+    server.listen(0, host, () => {
+      const address = server.address()
+      if (address === null || typeof address === 'string') {
+        server.close()
+        reject(new Error(`Unexpected listen address ${String(address)}`))
+        return
+      }
+      server.close(() => resolve(address.port))
+    })
+  })
+}
+
+/** One GET without keep-alive (a pooled idle socket would hold the relay open on shutdown). */
+export async function httpGet(url: string, timeoutMs = 5_000): Promise<{ status: number; body: string }> {
+  return await new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (chunk: Buffer) => chunks.push(chunk))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }))
+      res.on('error', reject)
+    })
+    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out after ${timeoutMs} ms`)))
+    req.on('error', reject)
+  })
+}
+
+const liveChildren = new Set<ChildProcess>()
+// A crashed or interrupted test run must not leave relays listening.
+process.once('exit', () => {
+  for (const child of liveChildren) child.kill('SIGKILL')
+})
+
+/** A relay child process that can be killed and restarted on the same port and DATA_DIR. */
+export class RelayProcess {
+  readonly host = '127.0.0.1'
+  private child: ChildProcess | null = null
+  private exitPromise: Promise<ExitStatus> | null = null
+  private readonly lines: string[] = []
+  private partialLine = ''
+  private runCount = 0
+
+  private constructor(
+    readonly port: number,
+    readonly dataDir: string,
+    private readonly ownsDataDir: boolean,
+    private readonly env: Record<string, string>,
+    private readonly readyTimeoutMs: number,
+    private readonly nodeArgs: readonly string[],
+  ) {}
+
+  /** Spawns a relay and waits until `/readyz` says 200. */
+  static async start(options: RelayOptions = {}): Promise<RelayProcess> {
+    const port = options.port ?? (await freePort())
+    const ownsDataDir = options.dataDir === undefined
+    const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'relay-process-'))
+    const relay = new RelayProcess(port, dataDir, ownsDataDir, options.env ?? {}, options.readyTimeoutMs ?? 30_000, options.nodeArgs ?? [])
+    await relay.spawnAndWaitReady()
+    return relay
+  }
+
+  /** `http://127.0.0.1:PORT` */
+  get httpUrl(): string {
+    return `http://${this.host}:${this.port}`
+  }
+
+  /** Server URL for a stock `WebsocketProvider` (it appends `/<docId>`). */
+  get syncUrl(): string {
+    return `ws://${this.host}:${this.port}/sync`
+  }
+
+  get pid(): number | null {
+    return this.child?.pid ?? null
+  }
+
+  get running(): boolean {
+    return this.child !== null
+  }
+
+  /** The last lines the relay wrote (stdout and stderr, all runs), for failure reports. */
+  output(): string {
+    return [...this.lines, this.partialLine].join('\n')
+  }
+
+  /** Parsed pino JSON lines (non-JSON lines are skipped). */
+  logRecords(): Array<Record<string, unknown>> {
+    const records: Array<Record<string, unknown>> = []
+    for (const line of this.lines) {
+      if (!line.startsWith('{')) continue
+      try {
+        records.push(JSON.parse(line) as Record<string, unknown>)
+      } catch {
+        // a line cut by the output cap or interleaved writes; not a log record we can use
+      }
+    }
+    return records
+  }
+
+  /** Sends `signal` and resolves once the process has exited. */
+  async kill(signal: NodeJS.Signals, exitTimeoutMs = 20_000): Promise<ExitStatus> {
+    const child = this.child
+    const exited = this.exitPromise
+    if (child === null || exited === null) throw new Error(`Relay on port ${this.port} is not running`)
+    child.kill(signal)
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        child.kill('SIGKILL')
+        reject(new Error(`Relay pid ${child.pid} did not exit within ${exitTimeoutMs} ms after ${signal}`))
+      }, exitTimeoutMs)
+    })
+    try {
+      return await Promise.race([exited, timeout])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  /** Starts the relay again on the same port and DATA_DIR (it must have exited). */
+  async restart(): Promise<void> {
+    if (this.child !== null) throw new Error(`Relay pid ${this.child.pid} is still running; kill it first`)
+    await this.spawnAndWaitReady()
+  }
+
+  /** Kills the process if it still runs (SIGKILL) and removes the temp data dir it created. */
+  async dispose(): Promise<void> {
+    if (this.child !== null) await this.kill('SIGKILL')
+    if (this.ownsDataDir) rmSync(this.dataDir, { recursive: true, force: true })
+  }
+
+  private record(chunk: string): void {
+    const parts = (this.partialLine + chunk).split('\n')
+    this.partialLine = parts.pop() ?? ''
+    this.lines.push(...parts)
+    if (this.lines.length > maxKeptOutputLines) this.lines.splice(0, this.lines.length - maxKeptOutputLines)
+  }
+
+  private async spawnAndWaitReady(): Promise<void> {
+    this.runCount += 1
+    this.record(`--- relay run ${this.runCount} (port ${this.port}, DATA_DIR ${this.dataDir}) ---\n`)
+    const child = spawn(process.execPath, [...this.nodeArgs, '--import', tsxLoader, serverEntry], {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        PORT: String(this.port),
+        HOST: this.host,
+        DATA_DIR: this.dataDir,
+        LOG_LEVEL: 'info',
+        ...this.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    this.child = child
+    liveChildren.add(child)
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => this.record(chunk))
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => this.record(chunk))
+    this.exitPromise = new Promise<ExitStatus>((resolve) => {
+      child.once('exit', (code, signal) => {
+        liveChildren.delete(child)
+        if (this.child === child) this.child = null
+        if (this.partialLine !== '') this.record('\n')
+        this.record(`--- relay run ${this.runCount} exited: code ${code}, signal ${signal} ---\n`)
+        resolve({ code, signal })
+      })
+    })
+    await this.waitReady(child)
+  }
+
+  private async waitReady(child: ChildProcess): Promise<void> {
+    const deadline = Date.now() + this.readyTimeoutMs
+    let lastProblem = 'no answer yet'
+    while (Date.now() < deadline) {
+      if (this.child !== child) {
+        throw new Error(`Relay exited before it was ready (port ${this.port}).\n${this.output()}`)
+      }
+      try {
+        const res = await httpGet(`${this.httpUrl}/readyz`, 2_000)
+        if (res.status === 200) return
+        lastProblem = `GET /readyz answered ${res.status}: ${res.body.slice(0, 200)}`
+      } catch (error) {
+        lastProblem = error instanceof Error ? error.message : String(error)
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    child.kill('SIGKILL')
+    throw new Error(
+      `Relay not ready within ${this.readyTimeoutMs} ms on port ${this.port} (${lastProblem}).\n${this.output()}`,
+    )
+  }
+}
