@@ -137,6 +137,13 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
   })
   const onConnectionClose = (): void => tracker.resetConnection()
   provider.on('connection-close', onConnectionClose)
+  // When this client left, the relay removed its presence and bumped its clock past ours, so the
+  // state the provider re-sends on open would be ignored: renew it with a higher clock.
+  const onProviderStatus = ({ status }: { status: string }): void => {
+    const state = awareness.getLocalState()
+    if (status === 'connected' && state !== null) awareness.setLocalState(state)
+  }
+  provider.on('status', onProviderStatus)
 
   const onDocUpdate = (_update: Uint8Array, origin: unknown, _doc: Y.Doc, transaction: Y.Transaction): void => {
     if (origin === provider) return
@@ -232,6 +239,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
       uninstallAwareness()
       doc.off('update', onDocUpdate)
       provider.off('connection-close', onConnectionClose)
+      provider.off('status', onProviderStatus)
       provider.destroy()
       awareness.destroy()
       await localStore.destroy()

@@ -169,6 +169,17 @@ describe('SyncClient against a y-websocket relay', () => {
     await waitFor('presence removed', () => !relay.room(docId).awareness.getStates().has(id))
   })
 
+  it('shows its presence again after the relay dropped it and it reconnected', async () => {
+    const docId = freshDocId('presence-back')
+    const a = track(openClient({ serverUrl: relay.url, docId }))
+    await a.waitForStatus('online', (s) => s.connection === 'online')
+    const id = a.client.awareness.clientID
+    await waitFor('presence', () => relay.room(docId).awareness.getStates().has(id))
+    relay.dropAll()
+    await waitFor('presence removed with the socket', () => !relay.room(docId).awareness.getStates().has(id))
+    await waitFor('presence back after the reconnect', () => relay.room(docId).awareness.getStates().has(id), 10_000)
+  })
+
   it('follows window offline/online events even when the socket stays open', async () => {
     const docId = freshDocId('offline-event')
     const network = new EventTarget()
