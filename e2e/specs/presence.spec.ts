@@ -1,0 +1,57 @@
+// Users see each other: a remote caret labelled with the other user's name, and a presence bar
+// that lists everyone in the document.
+import { editor, expect, focusEnd, openDoc, setUserName, test, waitForEditor } from '../support/test'
+
+test('a remote cursor with the other user’s name is visible, and both users are present', async ({ peers, docId }) => {
+  const [alice, bob] = await peers.open(2)
+  const a = alice!.page
+  const b = bob!.page
+  await openDoc(a, docId)
+  await openDoc(b, docId)
+  await setUserName(a, 'Alice Example')
+  await setUserName(b, 'Bob Example')
+
+  await focusEnd(a)
+  await a.keyboard.type('Alice was here. ')
+  await focusEnd(b)
+  await b.keyboard.type('Bob too.')
+
+  // Bob sees Alice's caret with her name, and Alice sees Bob's.
+  await expect(editor(b).locator('.ProseMirror-yjs-cursor', { hasText: 'Alice Example' })).toBeVisible()
+  await expect(editor(a).locator('.ProseMirror-yjs-cursor', { hasText: 'Bob Example' })).toBeVisible()
+  // No page shows its own user's caret as a remote one.
+  await expect(editor(a).locator('.ProseMirror-yjs-cursor', { hasText: 'Alice Example' })).toHaveCount(0)
+
+  for (const [page, self, other] of [
+    [a, 'Alice Example', 'Bob Example'],
+    [b, 'Bob Example', 'Alice Example'],
+  ] as const) {
+    const users = page.getByTestId('presence').getByTestId('presence-user')
+    await expect(users).toHaveCount(2)
+    await expect(users.filter({ hasText: self })).toHaveAttribute('data-self', 'true')
+    await expect(users.filter({ hasText: other })).toHaveAttribute('data-self', 'false')
+  }
+})
+
+test('the user name is remembered across a reload', async ({ peers, docId }) => {
+  const [peer] = await peers.open(1)
+  const page = peer!.page
+  await openDoc(page, docId)
+  await setUserName(page, 'Remembered Name')
+  await page.reload()
+  await waitForEditor(page, docId)
+  await expect(page.getByTestId('user-name')).toHaveValue('Remembered Name')
+  await expect(page.getByTestId('presence-user').filter({ hasText: 'Remembered Name' })).toHaveAttribute('data-self', 'true')
+})
+
+test('a user who leaves disappears from the others’ presence bar', async ({ peers, docId }) => {
+  const [stays, leaves] = await peers.open(2)
+  await openDoc(stays!.page, docId)
+  await openDoc(leaves!.page, docId)
+  await setUserName(stays!.page, 'Stays')
+  await setUserName(leaves!.page, 'Leaves')
+  await expect(stays!.page.getByTestId('presence-user')).toHaveCount(2)
+  await peers.close(leaves!)
+  await expect(stays!.page.getByTestId('presence-user')).toHaveCount(1)
+  await expect(stays!.page.getByTestId('presence-user')).toHaveText('Stays')
+})
