@@ -175,8 +175,12 @@ describe('SyncClient against a y-websocket relay', () => {
     await a.waitForStatus('online', (s) => s.connection === 'online')
     const id = a.client.awareness.clientID
     await waitFor('presence', () => relay.room(docId).awareness.getStates().has(id))
+    let removed = false
+    relay.room(docId).awareness.on('update', ({ removed: ids }: { removed: number[] }) => {
+      if (ids.includes(id)) removed = true
+    })
     relay.dropAll()
-    await waitFor('presence removed with the socket', () => !relay.room(docId).awareness.getStates().has(id))
+    await waitFor('presence removed with the socket', () => removed)
     await waitFor('presence back after the reconnect', () => relay.room(docId).awareness.getStates().has(id), 10_000)
   })
 
