@@ -169,7 +169,7 @@ export async function waitForConvergence(pages: readonly Page[], options: Conver
  * event, so a key pressed a millisecond later (faster than any person) would act on the old
  * selection.
  */
-export async function waitForSelectionSync(page: Page): Promise<void> {
+export async function waitForSelectionSync(page: Page, timeoutMs = SYNC_TIMEOUT_MS): Promise<void> {
   await page.waitForFunction(
     () => {
       const view = window.__collab?.view
@@ -184,7 +184,7 @@ export async function waitForSelectionSync(page: Page): Promise<void> {
       }
     },
     undefined,
-    { timeout: SYNC_TIMEOUT_MS, polling: 'raf' },
+    { timeout: timeoutMs, polling: 'raf' },
   )
 }
 

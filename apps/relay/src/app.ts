@@ -4,7 +4,17 @@ import { CloseCode, HttpRefusal } from '@collab/protocol'
 import { StorageUnavailableError, type DocStore } from '@collab/storage'
 import fastifyWebsocket from '@fastify/websocket'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { ClusterBus } from './cluster/bus'
+import type { ClusterLink } from './cluster/cluster-link'
+import { createClusterLink, storeIsShared } from './cluster/create-cluster'
+import { secretKey } from './auth/access-token'
+import { OriginPolicy, isLoopbackHost } from './auth/origin-policy'
 import { defaultConfig, type RelayConfig } from './config'
+import { AddressLimits } from './limits/address-limits'
+import { instrumentStore } from './metrics/instrumented-store'
+import { RelayMetrics } from './metrics/relay-metrics'
+import { metricsRoutes } from './routes/metrics'
+import { reapStalledUpgrades } from './routes/upgrade-reaper'
 import type { Connection } from './connection/connection'
 import { startHeartbeat } from './connection/heartbeat'
 import { RoomManager } from './rooms/room-manager'
@@ -14,12 +24,21 @@ import { SYNC_ROUTE, syncRoutes } from './routes/sync'
 import { webRoutes } from './routes/web'
 import { realTimers, type Timers } from './timers'
 
+/** Most fragments one WebSocket message may arrive in (browsers send one; ws closes with 1008). */
+export const MAX_MESSAGE_FRAGMENTS = 1_024
+
 /** What tests and server.ts can reach on a built app (`app.relay`). */
 export interface RelayHandle {
   readonly config: RelayConfig
   readonly rooms: RoomManager
   /** Every open client connection. */
   readonly connections: ReadonlySet<Connection>
+  /** `/metrics` counters. */
+  readonly metrics: RelayMetrics
+  /** Connections and document opens per remote address. */
+  readonly addressLimits: AddressLimits
+  /** The link to the other relays (REDIS_URL); null when this relay runs alone. */
+  readonly cluster: ClusterLink | null
 }
 
 declare module 'fastify' {
@@ -33,6 +52,8 @@ export interface RelayAppOptions {
   store: DocStore
   config: RelayConfig
   timers?: Timers
+  /** A cluster bus instead of Redis at `config.redisUrl` (tests). */
+  clusterBus?: ClusterBus
 }
 
 export interface BuildAppOptions {
@@ -42,6 +63,8 @@ export interface BuildAppOptions {
   /** Fastify logger option; default `{ level: config.logLevel }`. Tests pass `false`. */
   logger?: FastifyServerOptions['logger']
   timers?: Timers
+  /** A cluster bus instead of Redis at `config.redisUrl` (tests). */
+  clusterBus?: ClusterBus
 }
 
 export type ConfigOverrides = Partial<Omit<RelayConfig, 'limits' | 'compaction'>> & {
@@ -68,8 +91,23 @@ async function relayAppPlugin(fastify: FastifyInstance, options: RelayAppOptions
   const { store, config } = options
   const timers = options.timers ?? realTimers
   const connections = new Set<Connection>()
-  const rooms = new RoomManager({
+  const metrics: RelayMetrics = new RelayMetrics({ connections: () => connections.size, rooms: (): number => rooms.openRoomCount })
+  const addressLimits = new AddressLimits({
+    maxConnectionsPerIp: config.maxConnectionsPerIp,
+    maxRoomOpensPerIpPerMinute: config.maxRoomOpensPerIpPerMinute,
+    now: () => timers.now(),
+  })
+  const authKey = config.authSecret === null ? null : secretKey(config.authSecret)
+  const cluster = createClusterLink({
+    config,
     store,
+    timers,
+    logger: fastify.log,
+    ...(options.clusterBus ? { bus: options.clusterBus } : {}),
+  })
+  const rooms = new RoomManager({
+    store: instrumentStore(store, metrics, () => timers.now()),
+    metrics,
     timers,
     logger: fastify.log,
     limits: config.limits,
@@ -79,9 +117,16 @@ async function relayAppPlugin(fastify: FastifyInstance, options: RelayAppOptions
     compaction: config.compaction,
     awarenessFlushMs: config.awarenessFlushMs,
     unloadDelayMs: config.roomUnloadDelayMs,
+    cluster,
+    sharedStore: storeIsShared(config, cluster),
   })
   let accepting = true
-  fastify.decorate('relay', { config, rooms, connections } satisfies RelayHandle)
+  fastify.decorate('relay', { config, rooms, connections, cluster, metrics, addressLimits } satisfies RelayHandle)
+  if (authKey === null) {
+    fastify.log.info({ auth: 'off' }, 'authentication off: any client that can reach the relay may read and write every document (set AUTH_SECRET to require tokens)')
+  } else {
+    fastify.log.info({ auth: 'hs256' }, 'authentication on: WebSockets and /api need an HS256 token (query parameter token)')
+  }
 
   fastify.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.validation) {
@@ -104,7 +149,8 @@ async function relayAppPlugin(fastify: FastifyInstance, options: RelayAppOptions
   })
 
   await fastify.register(fastifyWebsocket, {
-    options: { maxPayload: config.limits.maxFrameBytes, perMessageDeflate: false },
+    // A message may come in fragments; more than MAX_MESSAGE_FRAGMENTS close it with 1008.
+    options: { maxPayload: config.limits.maxFrameBytes, maxFragments: MAX_MESSAGE_FRAGMENTS, perMessageDeflate: false },
     // Client-caused socket errors (oversized frame → ws closes with 1009, resets) are routine.
     errorHandler: (error, _socket, request) => {
       request.log.info({ err: error }, 'websocket error')
@@ -114,6 +160,8 @@ async function relayAppPlugin(fastify: FastifyInstance, options: RelayAppOptions
     preClose: async () => {
       accepting = false
       await rooms.closeAll(timers.now() + config.shutdownTimeoutMs)
+      // After the rooms flushed: peers drop our clients' presence when they see our BYE.
+      await cluster?.close()
       for (const connection of connections) connection.close(CloseCode.ServiceRestart)
       await new Promise<void>((resolve) => fastify.websocketServer.close(() => resolve()))
     },
@@ -131,6 +179,8 @@ async function relayAppPlugin(fastify: FastifyInstance, options: RelayAppOptions
     }
   })
 
+  reapStalledUpgrades(fastify.server, fastify.websocketServer, config.handshakeTimeoutMs, timers)
+
   const stopHeartbeat = startHeartbeat({
     intervalMs: config.pingIntervalMs,
     timers,
@@ -139,11 +189,23 @@ async function relayAppPlugin(fastify: FastifyInstance, options: RelayAppOptions
   })
   fastify.addHook('onClose', async () => {
     stopHeartbeat()
+    metrics.close()
   })
 
   await fastify.register(healthRoutes, { rooms, connections, accepting: () => accepting })
-  await fastify.register(syncRoutes, { rooms, connections })
-  await fastify.register(docsRoutes, { store, rooms })
+  await fastify.register(syncRoutes, {
+    rooms,
+    connections,
+    config,
+    timers,
+    addressLimits,
+    originPolicy: new OriginPolicy({ allowedOrigins: config.allowedOrigins, listensOnLoopback: isLoopbackHost(config.host) }),
+    authKey,
+    metrics,
+    wallClockMs: Date.now,
+  })
+  await fastify.register(docsRoutes, { store, rooms, authKey, wallClockMs: Date.now })
+  await fastify.register(metricsRoutes, { metrics, token: config.metricsToken })
   await fastify.register(webRoutes, { webDistDir: config.webDistDir })
 }
 
@@ -160,7 +222,20 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     logger: options.logger ?? { level: config.logLevel },
     // Doc ids are up to 128 characters; longer (invalid) ids must still reach the 400 handler.
     routerOptions: { maxParamLength: 2048 },
+    // Pre-auth time: the upgrade request's headers must arrive within the handshake timeout
+    // (a slowloris upgrade gets 408), checked often enough to matter; a connection idle that
+    // long is dropped (ws clears the idle timeout of upgraded sockets; the heartbeat takes over).
+    connectionTimeout: config.handshakeTimeoutMs,
+    http: {
+      headersTimeout: config.handshakeTimeoutMs,
+      connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(config.handshakeTimeoutMs / 4))),
+    },
   })
-  await app.register(relayApp, { store: options.store, config, ...(options.timers ? { timers: options.timers } : {}) })
+  await app.register(relayApp, {
+    store: options.store,
+    config,
+    ...(options.timers ? { timers: options.timers } : {}),
+    ...(options.clusterBus ? { clusterBus: options.clusterBus } : {}),
+  })
   return app
 }

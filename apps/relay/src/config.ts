@@ -4,6 +4,9 @@ import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DEFAULT_LIMITS, type ProtocolLimits } from '@collab/protocol'
 import { DEFAULT_COMPACTION_POLICY, type CompactionPolicy } from '@collab/storage'
+import { MIN_AUTH_SECRET_LENGTH } from './auth/access-token'
+import { DEFAULT_ALLOWED_ORIGINS, OriginPatternError, parseAllowedOrigins } from './auth/origin-policy'
+import { RELAY_ID_PATTERN } from './cluster/wire'
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
@@ -31,6 +34,34 @@ export interface RelayConfig {
   /** Longest a graceful shutdown may take before the process exits anyway. */
   shutdownTimeoutMs: number
   limits: ProtocolLimits
+  /** HS256 secret access tokens are signed with (AUTH_SECRET); null: authentication off. */
+  authSecret: string | null
+  /** Browser origins allowed to open WebSockets besides the relay's own page (ALLOWED_ORIGINS). */
+  allowedOrigins: string[]
+  /** Bearer token GET /metrics requires (METRICS_TOKEN); null: open. */
+  metricsToken: string | null
+  /** Most open WebSocket connections per remote address. */
+  maxConnectionsPerIp: number
+  /** Most documents not yet open that one address may open per minute. */
+  maxRoomOpensPerIpPerMinute: number
+  /** Time a client has to send its upgrade request's headers, and then its first message. */
+  handshakeTimeoutMs: number
+  /** Past this many bytes buffered for a socket it is "behind": no updates or awareness queued. */
+  sendBufferSoftLimitBytes: number
+  /** Past this many bytes buffered (beyond one large frame) the socket is closed with 4508. */
+  sendBufferHardLimitBytes: number
+  /** A socket behind for longer than this is closed with 4508. */
+  maxBehindMs: number
+  /** PostgreSQL connection string (DATABASE_URL); null: SQLite under dataDir. */
+  databaseUrl: string | null
+  /** Redis for pub/sub between relays (REDIS_URL); null: this relay runs alone. */
+  redisUrl: string | null
+  /** This relay's id among its peers (RELAY_ID); null: a random one is chosen at start. */
+  relayId: string | null
+  /** How often each open document's state vector is announced to peer relays (jittered ±25 %). */
+  antiEntropyIntervalMs: number
+  /** How often this relay tells its peers it is alive; silent for 3.5 intervals = presumed dead. */
+  relayHeartbeatMs: number
 }
 
 /** An environment variable has a value the relay cannot use. */
@@ -72,6 +103,50 @@ const logLevel: Parser<LogLevel> = (raw, variable) => {
     throw new ConfigError(variable, raw, `one of ${LOG_LEVELS.join(', ')}`)
   }
   return value as LogLevel
+}
+
+/** `user:password@` → `user:***@`, so an error message never shows a password. */
+function redactPassword(raw: string): string {
+  return raw.replace(/\/\/([^:/@]*):([^@/]*)@/, '//$1:***@')
+}
+
+function url(protocols: readonly string[], example: string): Parser<string> {
+  return (raw, variable) => {
+    const value = raw.trim()
+    let protocol: string | null = null
+    try {
+      protocol = new URL(value).protocol
+    } catch {
+      protocol = null
+    }
+    if (protocol === null || !protocols.includes(protocol)) {
+      throw new ConfigError(variable, redactPassword(raw), `a URL like ${example}`)
+    }
+    return value
+  }
+}
+
+const relayId: Parser<string> = (raw, variable) => {
+  const value = raw.trim()
+  if (!RELAY_ID_PATTERN.test(value)) throw new ConfigError(variable, raw, '1-64 characters of A-Z a-z 0-9 _ . -')
+  return value
+}
+
+const authSecret: Parser<string> = (raw, variable) => {
+  // Never echo a secret in an error message.
+  if (raw.length < MIN_AUTH_SECRET_LENGTH) {
+    throw new ConfigError(variable, `(${raw.length} characters)`, `at least ${MIN_AUTH_SECRET_LENGTH} characters (HS256 needs a 256-bit key)`)
+  }
+  return raw
+}
+
+const allowedOrigins: Parser<string[]> = (raw, variable) => {
+  try {
+    return parseAllowedOrigins(raw)
+  } catch (error) {
+    if (error instanceof OriginPatternError) throw new ConfigError(variable, raw, 'a comma list of scheme://host[:port|:*] or *')
+    throw error
+  }
 }
 
 interface Variable {
@@ -141,6 +216,21 @@ export const CONFIG_VARIABLES: readonly Variable[] = [
   variable('SHUTDOWN_TIMEOUT_MS', 10_000, 'Longest a graceful shutdown (flush, close sockets) may take', positive, (c, v) => {
     c.shutdownTimeoutMs = v
   }),
+  variable('DATABASE_URL', '(unset)', 'PostgreSQL connection string (postgres://user:password@host:5432/db); when set, documents are stored there instead of SQLite under DATA_DIR, so several relays can share them', url(['postgres:', 'postgresql:'], 'postgres://user:password@host:5432/collab'), (c, v) => {
+    c.databaseUrl = v
+  }),
+  variable('REDIS_URL', '(unset)', 'Redis for running several relays (redis://host:6379): edits and presence cross between relays over pub/sub; needs DATABASE_URL shared by all of them', url(['redis:', 'rediss:'], 'redis://host:6379'), (c, v) => {
+    c.redisUrl = v
+  }),
+  variable('RELAY_ID', '(random)', 'This relay\'s name among its peers (unique per relay; shows in logs)', relayId, (c, v) => {
+    c.relayId = v
+  }),
+  variable('ANTI_ENTROPY_INTERVAL_MS', 5_000, 'With REDIS_URL: how often each open document\'s state is compared with the other relays (repairs lost messages)', integer(100), (c, v) => {
+    c.antiEntropyIntervalMs = v
+  }),
+  variable('RELAY_HEARTBEAT_MS', 2_000, 'With REDIS_URL: heartbeat interval; a relay silent for 3.5 intervals is presumed dead and its clients\' presence dropped', integer(100), (c, v) => {
+    c.relayHeartbeatMs = v
+  }),
   limit('MAX_FRAME_BYTES', 'maxFrameBytes', 'Largest WebSocket frame; larger ones close the socket with 1009'),
   limit('MAX_UPDATE_BYTES', 'maxUpdateBytes', 'Largest Yjs update in one message (close 4413)'),
   limit('MAX_DOCUMENT_BYTES', 'maxDocumentBytes', 'Largest a document may grow to (close 4414)'),
@@ -149,6 +239,39 @@ export const CONFIG_VARIABLES: readonly Variable[] = [
   limit('MAX_AWARENESS_JSON_DEPTH', 'maxAwarenessJsonDepth', 'Deepest nesting of an awareness state (close 4423)'),
   limit('MAX_AWARENESS_ENTRIES', 'maxAwarenessEntries', 'Most client entries in one awareness update (close 4423)'),
   limit('MAX_AWARENESS_CLIENTS_PER_CONNECTION', 'maxAwarenessClientsPerConnection', 'Most awareness client ids one connection may own'),
+  limit('MAX_AWARENESS_CLOCK_JUMP', 'maxAwarenessClockJump', 'Largest jump of an owned awareness client id\'s clock between two messages (close 4423)'),
+  limit('MAX_MESSAGES_PER_SECOND', 'maxMessagesPerSecond', 'Sustained messages per second per connection: a token bucket where a message costs 1, plus 1 per 64 KiB and per ms of handling (close 4529)'),
+  limit('MESSAGE_BURST', 'messageBurst', 'Size of that bucket: messages a connection may send at once above the sustained rate'),
+  limit('MAX_PENDING_UPDATES', 'maxPendingUpdates', 'Most updates with missing dependencies held per connection until what they need arrives (close 4422)'),
+  limit('MAX_PENDING_UPDATE_BYTES', 'maxPendingUpdateBytes', 'Bytes of such held updates per connection (close 4422)'),
+  limit('MAX_CONFLICT_SCAN_STEPS', 'maxConflictScanSteps', 'Most conflict-resolution steps one update may cost: concurrent inserts at one position or map key × those already there (close 4422)'),
+  variable('MAX_CONNECTIONS_PER_IP', 256, 'Most open WebSocket connections from one address (HTTP 429; behind a proxy every client shares its address)', positive, (c, v) => {
+    c.maxConnectionsPerIp = v
+  }),
+  variable('MAX_ROOM_OPENS_PER_IP_PER_MINUTE', 600, 'Most documents that are not open yet one address may open per minute (HTTP 429)', positive, (c, v) => {
+    c.maxRoomOpensPerIpPerMinute = v
+  }),
+  variable('HANDSHAKE_TIMEOUT_MS', 10_000, 'Time to send the upgrade request headers (else the socket is dropped), then the first message (else close 4408)', positive, (c, v) => {
+    c.handshakeTimeoutMs = v
+  }),
+  variable('SEND_BUFFER_SOFT_LIMIT_BYTES', 1_048_576, 'Bytes buffered for a slow socket before it is "behind": no updates or presence queued, one resync once it drains', positive, (c, v) => {
+    c.sendBufferSoftLimitBytes = v
+  }),
+  variable('SEND_BUFFER_HARD_LIMIT_BYTES', 16_777_216, 'Bytes buffered (beyond one large frame) at which a slow socket is closed with 4508', positive, (c, v) => {
+    c.sendBufferHardLimitBytes = v
+  }),
+  variable('MAX_BEHIND_MS', 30_000, 'How long a socket may stay behind before it is closed with 4508', positive, (c, v) => {
+    c.maxBehindMs = v
+  }),
+  variable('AUTH_SECRET', '(unset)', `HS256 secret (at least ${MIN_AUTH_SECRET_LENGTH} characters) access tokens are signed with; when set, WebSockets and /api need a token (query parameter token). Unset: authentication off`, authSecret, (c, v) => {
+    c.authSecret = v
+  }),
+  variable('ALLOWED_ORIGINS', '(localhost)', 'Comma list of browser origins allowed to open WebSockets, as scheme://host[:port], port may be * ("*" allows all). The relay\'s own page and requests without Origin are always allowed. Default: http(s) on localhost, 127.0.0.1, [::1], any port', allowedOrigins, (c, v) => {
+    c.allowedOrigins = v
+  }),
+  variable('METRICS_TOKEN', '(unset)', 'When set, GET /metrics requires "Authorization: Bearer <token>"', nonEmpty, (c, v) => {
+    c.metricsToken = v
+  }),
 ]
 
 /** The configuration with every default applied. */
@@ -168,6 +291,20 @@ export function defaultConfig(): RelayConfig {
     compaction: { ...DEFAULT_COMPACTION_POLICY },
     shutdownTimeoutMs: 10_000,
     limits: { ...DEFAULT_LIMITS },
+    authSecret: null,
+    allowedOrigins: [...DEFAULT_ALLOWED_ORIGINS],
+    metricsToken: null,
+    maxConnectionsPerIp: 256,
+    maxRoomOpensPerIpPerMinute: 600,
+    handshakeTimeoutMs: 10_000,
+    sendBufferSoftLimitBytes: 1_048_576,
+    sendBufferHardLimitBytes: 16_777_216,
+    maxBehindMs: 30_000,
+    databaseUrl: null,
+    redisUrl: null,
+    relayId: null,
+    antiEntropyIntervalMs: 5_000,
+    relayHeartbeatMs: 2_000,
   }
 }
 
@@ -187,6 +324,10 @@ export function loadConfig(
     const raw = env[entry.name]
     if (raw !== undefined && raw !== '') entry.apply(config, raw)
   }
+  if (config.redisUrl !== null && config.databaseUrl === null) {
+    // Each relay would keep only its own clients' edits in its own SQLite file.
+    throw new ConfigError('REDIS_URL', redactPassword(config.redisUrl), 'DATABASE_URL to be set too (relays behind Redis must share one PostgreSQL database)')
+  }
   const base = env['INIT_CWD'] || cwd
   config.dataDir = resolve(base, config.dataDir)
   config.webDistDir = resolve(base, config.webDistDir)
@@ -204,7 +345,8 @@ export function configHelp(): string {
     'Usage: tsx apps/relay/src/server.ts [--help]',
     '',
     'Collaborative-editing relay: y-websocket protocol on ws://HOST:PORT/sync/<docId>,',
-    'documents stored in SQLite under DATA_DIR. Configured by environment variables:',
+    'documents stored in SQLite under DATA_DIR (or PostgreSQL at DATABASE_URL; several relays',
+    'share edits through Redis at REDIS_URL). Configured by environment variables:',
     '',
     `  ${'VARIABLE'.padEnd(nameWidth)}  ${'DEFAULT'.padEnd(defaultWidth)}  MEANING`,
     ...lines,

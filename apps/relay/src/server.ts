@@ -28,16 +28,22 @@ async function main(): Promise<void> {
   }
 
   let store: DocStore
+  const storageLimits = {
+    // Updates the relay emits can exceed one client's update (merged pending structs); the
+    // document limit bounds them all.
+    maxUpdateBytes: Math.max(DEFAULT_MAX_UPDATE_BYTES, config.limits.maxDocumentBytes),
+    maxSnapshotBytes: Math.max(DEFAULT_MAX_SNAPSHOT_BYTES, config.limits.maxDocumentBytes * 2),
+  }
   try {
-    store = await openDocStore({
-      dataDir: config.dataDir,
-      // Updates the relay emits can exceed one client's update (merged pending structs); the
-      // document limit bounds them all.
-      maxUpdateBytes: Math.max(DEFAULT_MAX_UPDATE_BYTES, config.limits.maxDocumentBytes),
-      maxSnapshotBytes: Math.max(DEFAULT_MAX_SNAPSHOT_BYTES, config.limits.maxDocumentBytes * 2),
-    })
+    store = await openDocStore(
+      config.databaseUrl !== null
+        ? { databaseUrl: config.databaseUrl, ...storageLimits }
+        : { dataDir: config.dataDir, ...storageLimits },
+    )
   } catch (error) {
-    fail(EXIT_STARTUP, `cannot open storage under DATA_DIR=${config.dataDir}: ${(error as Error).message}`)
+    // PostgreSQL errors name the database without its password.
+    const where = config.databaseUrl !== null ? 'in DATABASE_URL' : `under DATA_DIR=${config.dataDir}`
+    fail(EXIT_STARTUP, `cannot open storage ${where}: ${(error as Error).message}`)
   }
 
   const app = await buildApp({ store, config })
@@ -48,7 +54,16 @@ async function main(): Promise<void> {
     await store.close()
     fail(EXIT_STARTUP, `cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`)
   }
-  app.log.info({ url, dataDir: config.dataDir, webDistDir: config.webDistDir }, 'relay listening')
+  app.log.info(
+    {
+      url,
+      storage: config.databaseUrl !== null ? 'postgresql' : 'sqlite',
+      ...(config.databaseUrl !== null ? {} : { dataDir: config.dataDir }),
+      relayId: app.relay.cluster?.relayId ?? null,
+      webDistDir: config.webDistDir,
+    },
+    'relay listening',
+  )
 
   let stopping = false
   const shutdown = async (signal: NodeJS.Signals): Promise<void> => {

@@ -66,6 +66,13 @@ describe('awareness entries', () => {
     )
   })
 
+  it('refuses absurd clocks (above 2^31 - 1)', () => {
+    expect(parseAwarenessEntries([entry(6, '{}', 2 ** 31 - 1)], DEFAULT_LIMITS)).toHaveLength(1)
+    expect(() => parseAwarenessEntries([entry(6, '{}', 2 ** 31)], DEFAULT_LIMITS)).toThrow(
+      'Invalid awareness update: clock 2,147,483,648 of client 6 exceeds 2,147,483,647',
+    )
+  })
+
   it('measures JSON nesting, ignoring brackets inside strings', () => {
     expect(jsonNestingDepth('null')).toBe(0)
     expect(jsonNestingDepth('{"a":{"b":[1]}}')).toBe(3)

@@ -1,7 +1,7 @@
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { InvalidAwarenessError, MalformedFrameError, formatCount } from './errors'
-import type { ProtocolLimits } from './limits'
+import { MAX_AWARENESS_CLOCK, type ProtocolLimits } from './limits'
 import { expectEnd, readVarStringStrict, readVarUintStrict } from './wire-reader'
 
 /** One entry of a y-protocols awareness update, as it is on the wire. */
@@ -87,7 +87,7 @@ export function jsonNestingDepth(text: string): number {
 }
 
 /**
- * Checks every entry against the limits and parses its JSON. Throws
+ * Checks every entry against the limits (count, clock, state size and depth) and parses its JSON. Throws
  * {@link InvalidAwarenessError} naming the first bad entry.
  */
 export function parseAwarenessEntries(
@@ -100,6 +100,11 @@ export function parseAwarenessEntries(
     )
   }
   return entries.map((entry) => {
+    if (entry.clock > MAX_AWARENESS_CLOCK) {
+      throw new InvalidAwarenessError(
+        `clock ${formatCount(entry.clock)} of client ${entry.clientId} exceeds ${formatCount(MAX_AWARENESS_CLOCK)}`,
+      )
+    }
     if (entry.stateBytes > limits.maxAwarenessStateBytes) {
       throw new InvalidAwarenessError(
         `state of client ${entry.clientId} is ${formatCount(entry.stateBytes)} bytes, exceeding ` +

@@ -10,6 +10,8 @@ export const CloseCode = {
   Normal: 1000,
   /** The endpoint is going away (browser tab closed, relay idle-closing a socket). */
   GoingAway: 1001,
+  /** A message came in more than 1,024 fragments; sent by ws itself (`maxFragments`). */
+  PolicyViolation: 1008,
   /** A frame exceeded `maxFrameBytes`; sent by ws itself when `maxPayload` is hit. */
   FrameTooBig: 1009,
   /** The relay hit an unexpected error while handling this connection. */
@@ -64,6 +66,7 @@ export function isPermanentCloseCode(code: number): boolean {
 export const closeReason: Record<CloseCode, string> = {
   [CloseCode.Normal]: 'normal',
   [CloseCode.GoingAway]: 'going-away',
+  [CloseCode.PolicyViolation]: 'too-many-fragments',
   [CloseCode.FrameTooBig]: 'frame-too-big',
   [CloseCode.InternalError]: 'internal-error',
   [CloseCode.ServiceRestart]: 'service-restart',

@@ -1,7 +1,7 @@
 export { MessageType, SyncMessageType } from './message-type'
 export { DOC_ID_PATTERN, MAX_DOC_ID_LENGTH, InvalidDocIdError, isValidDocId, parseDocId } from './doc-id'
 export { CloseCode, HttpRefusal, closeReason, isPermanentCloseCode } from './close-code'
-export { DEFAULT_LIMITS, type ProtocolLimits } from './limits'
+export { DEFAULT_LIMITS, MAX_AWARENESS_CLOCK, type ProtocolLimits } from './limits'
 export {
   ProtocolError,
   MalformedFrameError,
@@ -10,6 +10,7 @@ export {
   DocumentTooLargeError,
   InvalidUpdateError,
   InvalidAwarenessError,
+  formatCount,
 } from './errors'
 export { AuthMessageType, decodeFrame, type Frame, type FrameType } from './frame'
 export {
@@ -30,4 +31,4 @@ export {
   type AwarenessEntry,
   type ParsedAwarenessEntry,
 } from './awareness'
-export { validateUpdate, type UpdateSummary } from './validate-update'
+export { validateUpdate, type DecodedStruct, type DecodedUpdate, type UpdateSummary } from './validate-update'

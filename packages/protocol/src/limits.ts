@@ -23,7 +23,25 @@ export interface ProtocolLimits {
   maxMessagesPerSecond: number
   /** Messages a connection may send in a burst above the sustained rate (token bucket size). */
   messageBurst: number
+  /**
+   * Most updates with missing dependencies (structs or deletions the room does not have yet) one
+   * connection may have waiting. They are held outside the document until what they need arrives.
+   */
+  maxPendingUpdates: number
+  /** Bytes of such waiting updates per connection. */
+  maxPendingUpdateBytes: number
+  /**
+   * Budget of Yjs conflict-resolution steps one update may cost: concurrent inserts at one
+   * position (or one map key) times the concurrent items already there. The "many client ids set
+   * one key" bomb is quadratic in exactly this.
+   */
+  maxConflictScanSteps: number
+  /** Largest forward jump of the awareness clock of a client id the connection already owns. */
+  maxAwarenessClockJump: number
 }
+
+/** Largest awareness clock accepted (a stock client adds 1 per change and every 15 s). */
+export const MAX_AWARENESS_CLOCK = 2 ** 31 - 1
 
 const KiB = 1024
 const MiB = 1024 * KiB
@@ -45,6 +63,13 @@ const MiB = 1024 * KiB
  *   one awareness update may name every user in a room: 4,096 entries.
  * - Typing produces ~15 updates/s plus ≤20 awareness updates/s; 300 messages/s sustained with a
  *   burst of 3,000 (a reconnecting client flushing queued edits) is far above honest use.
+ * - An honest client's update lacks a dependency only for a moment (a live edit that overtook the
+ *   sync step 2 carrying its offline history): 1,000 updates / 1 MiB waiting is plenty.
+ * - Conflict scans: an honest update inserts one item where a handful of concurrent ones already
+ *   are; 1,000,000 steps is ~10–40 ms of work, while 5,000 ids on one key already on 5,000 cost
+ *   ~3 s (measured: each further round of such an update grows quadratically).
+ * - A stock client's awareness clock grows by 1 per change; 10,000 between two messages of the
+ *   same connection is far beyond any honest gap.
  */
 export const DEFAULT_LIMITS: Readonly<ProtocolLimits> = Object.freeze({
   maxFrameBytes: 16 * MiB + 1 * KiB,
@@ -57,4 +82,8 @@ export const DEFAULT_LIMITS: Readonly<ProtocolLimits> = Object.freeze({
   maxAwarenessClientsPerConnection: 8,
   maxMessagesPerSecond: 300,
   messageBurst: 3_000,
+  maxPendingUpdates: 1_000,
+  maxPendingUpdateBytes: 1 * MiB,
+  maxConflictScanSteps: 1_000_000,
+  maxAwarenessClockJump: 10_000,
 })

@@ -49,7 +49,7 @@ describe('validateUpdate', () => {
 
   it('accepts the empty update', () => {
     const empty = Y.encodeStateAsUpdate(new Y.Doc())
-    expect(validateUpdate(empty, limits)).toEqual({ bytes: empty.length, structs: 0, clientIds: 0, deleteRanges: 0 })
+    expect(validateUpdate(empty, limits)).toMatchObject({ bytes: empty.length, structs: 0, clientIds: 0, deleteRanges: 0 })
   })
 
   it('refuses updates over maxUpdateBytes', () => {
@@ -120,5 +120,76 @@ describe('validateUpdate', () => {
     expect(refusal(merged, { maxUpdateClientIds: 2 }).message).toBe(
       'Invalid update: 3 client ids exceed maxUpdateClientIds 2',
     )
+  })
+
+  it('returns the decoded structs and delete set', () => {
+    const { decoded } = validateUpdate(updateWithDeletes(), limits)
+    expect(decoded.structs.length).toBeGreaterThan(0)
+    expect([...decoded.deletes.values()].flat()).toEqual([{ clock: 0, len: 6 }])
+  })
+
+  it('refuses a client with two struct sections (Yjs would keep only the last)', () => {
+    const sections = (clocks: number[], structs = 1) => {
+      const encoder = encoding.createEncoder()
+      encoding.writeVarUint(encoder, clocks.length)
+      for (const clock of clocks) {
+        encoding.writeVarUint(encoder, structs)
+        encoding.writeVarUint(encoder, 7)
+        encoding.writeVarUint(encoder, clock)
+        for (let i = 0; i < structs; i++) {
+          encoding.writeUint8(encoder, 0) // GC
+          encoding.writeVarUint(encoder, 3)
+        }
+      }
+      encoding.writeVarUint(encoder, 0)
+      return encoding.toUint8Array(encoder)
+    }
+    expect(refusal(sections([0, 10])).message).toBe('Invalid update: client 7 has two struct sections')
+    // Touching sections decode like one run; the section count in the header tells them apart.
+    expect(refusal(sections([0, 3])).message).toBe(
+      'Invalid update: 2 struct sections declared, 1 distinct non-empty ones found',
+    )
+    expect(refusal(sections([0], 0)).message).toBe('Invalid update: 1 struct sections declared, 0 distinct non-empty ones found')
+    expect(validateUpdate(sections([0], 2), limits).structs).toBe(2)
+  })
+
+  it('refuses empty structs and empty deleted ranges', () => {
+    expect(refusal(gcUpdate(5, 0, 0)).message).toBe('Invalid update: struct 5:0 is empty')
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, 0) // no structs
+    encoding.writeVarUint(encoder, 1) // one client in the delete set
+    encoding.writeVarUint(encoder, 4)
+    encoding.writeVarUint(encoder, 1)
+    encoding.writeVarUint(encoder, 2) // clock
+    encoding.writeVarUint(encoder, 0) // len
+    const update = encoding.toUint8Array(encoder)
+    expect(refusal(update).message).toBe('Invalid update: deleted range 4:2 is empty')
+    // Why: Yjs half-applies it and then throws while re-encoding the range.
+    expect(() => Y.applyUpdate(new Y.Doc(), update)).toThrow()
+  })
+
+  it('refuses an item that references its own client at or after its own clock', () => {
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, 1)
+    encoding.writeVarUint(encoder, 2) // two structs
+    encoding.writeVarUint(encoder, 3) // client
+    encoding.writeVarUint(encoder, 0) // clock
+    for (const origin of [null, 5]) {
+      encoding.writeUint8(encoder, origin === null ? 4 : 4 | 0x80) // ContentString (+ origin)
+      if (origin === null) {
+        encoding.writeVarUint(encoder, 1)
+        encoding.writeVarString(encoder, 't')
+      } else {
+        encoding.writeVarUint(encoder, 3)
+        encoding.writeVarUint(encoder, origin)
+      }
+      encoding.writeVarString(encoder, 'x')
+    }
+    encoding.writeVarUint(encoder, 0)
+    const update = encoding.toUint8Array(encoder)
+    expect(refusal(update).message).toBe('Invalid update: item 3:1 references 3:5, not before it')
+    const doc = new Y.Doc()
+    expect(() => Y.applyUpdate(doc, update)).toThrow()
+    expect(doc.getText('t').toString()).toBe('x') // half applied: why it is refused up front
   })
 })

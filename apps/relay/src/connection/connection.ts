@@ -1,11 +1,44 @@
 import { CloseCode, closeReason } from '@collab/protocol'
 import type { WebSocket } from 'ws'
+import type { AccessRole } from '../auth/access-token'
+import { TokenBucket } from '../limits/token-bucket'
+import type { RelayMetrics } from '../metrics/relay-metrics'
+import { realTimers, type Timers } from '../timers'
+import { SendBuffer, type SendBufferLimits } from './send-buffer'
 
 let nextConnectionId = 1
 
+/** What the room learns from a connection's send buffer. */
+export interface BackpressureListener {
+  /** The connection stopped receiving updates and awareness (its buffer passed the soft limit). */
+  fellBehind(connection: Connection): void
+  /** It drained: send it one diff of what it missed. */
+  caughtUp(connection: Connection): void
+}
+
+export interface ConnectionOptions {
+  /** `read` connections receive everything but may not change the document. Default `write`. */
+  role?: AccessRole
+  timers?: Timers
+  sendBuffer?: SendBufferLimits
+  /** Per-connection message budget (`maxMessagesPerSecond` / `messageBurst`). */
+  rate?: { perSecond: number; burst: number }
+  metrics?: RelayMetrics | null
+}
+
+const UNLIMITED_SEND_BUFFER: SendBufferLimits = {
+  softLimitBytes: Number.POSITIVE_INFINITY,
+  hardLimitBytes: Number.POSITIVE_INFINITY,
+  maxBehindMs: Number.POSITIVE_INFINITY,
+}
+
+/** Once the relay closed a socket, the peer gets this long to read the close frame. */
+const TERMINATE_AFTER_CLOSE_MS = 1_000
+
 /**
  * One client WebSocket. It is also the transaction origin of every update it applies, so the
- * room can skip it when fanning out (see rooms/origin.ts).
+ * room can skip it when fanning out. Sends go through its send buffer: droppable frames (updates,
+ * awareness) are skipped while it is behind, and the room resyncs it once it drains.
  */
 export class Connection {
   readonly id = nextConnectionId++
@@ -13,38 +46,100 @@ export class Connection {
   readonly awarenessClientIds = new Set<number>()
   /** Cleared before each ping, set by the pong (or any message): false at the next ping = dead. */
   alive = true
+  readonly role: AccessRole
+  /** Message budget; the sync route takes one token per frame and bills the work after. */
+  readonly rate: TokenBucket
+  /** What the client is known to have while it is behind (a state vector); null when not behind. */
+  resyncFrom: Uint8Array | null = null
+  /** A read-only connection was told (once) that its writes are not applied. */
+  toldReadOnly = false
+  /** The room listening for backpressure (set when it joins). */
+  backpressure: BackpressureListener | null = null
+  private readonly sendBuffer: SendBuffer
+  private readonly timers: Timers
+  private readonly metrics: RelayMetrics | null
   private closeCode: number | null = null
 
   constructor(
     readonly socket: WebSocket,
     readonly docId: string,
     readonly remoteAddress: string,
-  ) {}
+    options: ConnectionOptions = {},
+  ) {
+    this.role = options.role ?? 'write'
+    this.timers = options.timers ?? realTimers
+    this.metrics = options.metrics ?? null
+    const rate = options.rate ?? { perSecond: Number.POSITIVE_INFINITY, burst: Number.POSITIVE_INFINITY }
+    this.rate = new TokenBucket(rate.perSecond, rate.burst, () => this.timers.now())
+    this.sendBuffer = new SendBuffer(options.sendBuffer ?? UNLIMITED_SEND_BUFFER, this.timers, {
+      bufferedBytes: () => Number(this.socket.bufferedAmount) || 0,
+      fellBehind: () => this.backpressure?.fellBehind(this),
+      caughtUp: () => {
+        if (this.open) this.backpressure?.caughtUp(this)
+      },
+      overflow: () => this.close(CloseCode.SlowConsumer),
+    })
+  }
 
   /** True until the relay or the client started closing it. */
   get open(): boolean {
     return this.closeCode === null && this.socket.readyState === this.socket.OPEN
   }
 
-  /** Sends one binary frame; frames to a closing socket are dropped. */
+  get readOnly(): boolean {
+    return this.role === 'read'
+  }
+
+  /** True while its buffer is past the soft limit (droppable frames are skipped). */
+  get behind(): boolean {
+    return this.sendBuffer.behind
+  }
+
+  /** Sends a frame the client must get (handshake, answers, resync); dropped only when closing. */
   send(frame: Uint8Array): void {
     if (!this.open) return
     this.socket.send(frame, { binary: true })
+    this.metrics?.sent(frame)
+    this.sendBuffer.afterSend(frame.byteLength, true)
+  }
+
+  /**
+   * Sends an update or awareness frame unless the connection is behind; false when it was
+   * skipped (the caller counts it; a resync covers skipped updates).
+   */
+  sendDroppable(frame: Uint8Array): boolean {
+    if (!this.open) return false
+    if (this.sendBuffer.behind) return false
+    this.socket.send(frame, { binary: true })
+    this.sendBuffer.afterSend(frame.byteLength, false)
+    return true
   }
 
   /** Closes with a documented code (once; later calls are ignored). */
   close(code: CloseCode): void {
     if (this.closeCode !== null) return
     this.closeCode = code
+    this.sendBuffer.dispose()
+    if (code >= 4000 || code === CloseCode.InternalError) this.metrics?.refusal(code, closeReason[code])
     if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) {
       this.socket.close(code, closeReason[code])
+      if (code === CloseCode.SlowConsumer) {
+        // The close frame waits behind everything the peer is not reading: do not keep it.
+        this.timers.setTimeout(() => this.socket.terminate(), TERMINATE_AFTER_CLOSE_MS)
+      }
     }
   }
 
   /** Drops the TCP connection without a close handshake (dead peers). */
   terminate(): void {
     this.closeCode ??= CloseCode.GoingAway
+    this.sendBuffer.dispose()
     this.socket.terminate()
+  }
+
+  /** The socket closed: stop every timer. */
+  dispose(): void {
+    this.sendBuffer.dispose()
   }
 
   /** The code the relay closed this connection with, if it did. */

@@ -30,7 +30,7 @@ describe('RoomAwareness', () => {
       docId: 'doc',
       timers,
       logger: recordingLogger(),
-      limits: { maxAwarenessClientsPerConnection: 2 },
+      limits: { maxAwarenessClientsPerConnection: 2, maxAwarenessClockJump: 10_000 },
       flushIntervalMs: 50,
       broadcast: (frame) => broadcasts.push(frame),
     })

@@ -1,4 +1,5 @@
 import {
+  InvalidAwarenessError,
   encodeAwareness,
   encodeAwarenessEntries,
   type ParsedAwarenessEntry,
@@ -14,7 +15,7 @@ export interface RoomAwarenessOptions {
   docId: string
   timers: Timers
   logger: FastifyBaseLogger
-  limits: Pick<ProtocolLimits, 'maxAwarenessClientsPerConnection'>
+  limits: Pick<ProtocolLimits, 'maxAwarenessClientsPerConnection' | 'maxAwarenessClockJump'>
   /** Outgoing awareness is sent at most once per this interval. */
   flushIntervalMs: number
   /** Sends one encoded frame to every connection of the room. */
@@ -30,7 +31,9 @@ interface AwarenessChange {
 /**
  * The room's awareness mirror. Each client id belongs to the connection that introduced it; a
  * connection's entries for other ids are ignored (stock clients echo every state they learn back
- * to the relay, so foreign ids are normal and never a reason to close). Changes are coalesced:
+ * to the relay, so foreign ids are normal and never a reason to close). An owned id's clock may
+ * not jump by more than `maxAwarenessClockJump` (close 4423): a huge clock would make every later
+ * honest state for that id look outdated. Changes are coalesced:
  * the latest state per client id, encoded once and broadcast at most every `flushIntervalMs`.
  */
 export class RoomAwareness {
@@ -50,8 +53,12 @@ export class RoomAwareness {
     this.awareness.on('update', this.onUpdate)
   }
 
-  /** Applies the entries this connection may set; returns how many were ignored. */
+  /**
+   * Applies the entries this connection may set; returns how many were ignored. Throws
+   * InvalidAwarenessError for an absurd clock jump on an id it owns (nothing applied).
+   */
   apply(connection: Connection, entries: readonly ParsedAwarenessEntry[]): number {
+    for (const entry of entries) this.checkClock(connection, entry)
     const allowed = entries.filter((entry) => this.mayApply(connection, entry))
     if (allowed.length > 0) {
       awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(allowed), connection)
@@ -82,6 +89,17 @@ export class RoomAwareness {
     this.changed.clear()
     this.awareness.off('update', this.onUpdate)
     this.awareness.destroy()
+  }
+
+  private checkClock(connection: Connection, entry: ParsedAwarenessEntry): void {
+    if (this.owners.get(entry.clientId) !== connection) return
+    const known = this.awareness.meta.get(entry.clientId)
+    const maxJump = this.options.limits.maxAwarenessClockJump
+    if (known !== undefined && entry.clock > known.clock + maxJump) {
+      throw new InvalidAwarenessError(
+        `clock of client ${entry.clientId} jumps from ${known.clock} to ${entry.clock} (maxAwarenessClockJump ${maxJump})`,
+      )
+    }
   }
 
   private mayApply(connection: Connection, entry: ParsedAwarenessEntry): boolean {

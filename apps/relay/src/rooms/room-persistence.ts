@@ -7,6 +7,7 @@ import {
   type StoredDoc,
 } from '@collab/storage'
 import type { FastifyBaseLogger } from 'fastify'
+import { compactSharedStore } from '../cluster/shared-compaction'
 import type { TimerHandle, Timers } from '../timers'
 
 const MAX_RETRY_DELAY_MS = 30_000
@@ -26,6 +27,12 @@ export interface RoomPersistenceOptions {
   snapshot(): Uint8Array
   /** Storage started failing (false) or recovered (true). */
   onHealthChange(healthy: boolean): void
+  /**
+   * Other relays append to the same documents (PostgreSQL / REDIS_URL): the live document may
+   * lack their latest entries, so compaction folds what is stored, under the store's
+   * compaction lock, instead of snapshotting the live document.
+   */
+  sharedStore?: boolean
 }
 
 type SavedWaiter = (stateVector: Uint8Array) => void
@@ -151,7 +158,8 @@ export class RoomPersistence {
       return
     }
     this.compactionWanted = false
-    if (this.logEntries === 0) return
+    // With a shared store, other relays' entries are not in these counters.
+    if (this.logEntries === 0 && !this.options.sharedStore) return
     this.compacting = this.runCompaction(reason).finally(() => {
       this.compacting = null
     })
@@ -280,6 +288,7 @@ export class RoomPersistence {
 
   /** Stores the live document as the snapshot covering every entry up to `lastSeq`. */
   private async snapshotNow(reason: CompactionReason): Promise<void> {
+    if (this.options.sharedStore) return this.snapshotShared(reason)
     const { store, docId, logger, timers } = this.options
     const startedMs = timers.now()
     const upToSeq = this.lastSeq
@@ -303,5 +312,21 @@ export class RoomPersistence {
       },
       'compacted document',
     )
+  }
+
+  /** {@link snapshotNow} when other relays share the store; counters are re-read from it. */
+  private async snapshotShared(reason: CompactionReason): Promise<void> {
+    const { store, docId, logger, timers } = this.options
+    const result = await compactSharedStore(store, docId, {
+      live: reason === 'fallback' ? this.options.snapshot() : null,
+      now: () => timers.now(),
+    })
+    this.snapshotBytes = result.stats.snapshotBytes
+    this.logEntries = result.stats.logEntries
+    this.logBytes = result.stats.logBytes
+    const { stats, ...summary } = result
+    const fields = { docId, reason, ...summary, logEntries: stats.logEntries, durationMs: Math.round(summary.durationMs) }
+    if (result.outcome === 'compacted') logger.info(fields, 'compacted document')
+    else logger.debug(fields, 'compaction skipped')
   }
 }

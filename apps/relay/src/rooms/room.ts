@@ -1,7 +1,5 @@
 import {
   CloseCode,
-  DocumentTooLargeError,
-  InvalidUpdateError,
   ProtocolError,
   encodePermissionDenied,
   encodeSavedStateVector,
@@ -16,13 +14,16 @@ import {
 import type { CompactionPolicy, DocStore, StoredDoc } from '@collab/storage'
 import type { FastifyBaseLogger } from 'fastify'
 import * as Y from 'yjs'
-import { Connection } from '../connection/connection'
+import { Connection, type BackpressureListener } from '../connection/connection'
+import type { RelayMetrics } from '../metrics/relay-metrics'
 import type { TimerHandle, Timers } from '../timers'
 import { assertNever } from '../assert-never'
+import { REMOTE_ORIGIN, type RoomCluster, type RoomPeer } from '../cluster/cluster-room'
 import { DocumentSize } from './document-size'
 import { LoadInbox } from './load-inbox'
 import { RoomAwareness } from './room-awareness'
 import { RoomPersistence } from './room-persistence'
+import { UpdateGate } from './update-gate'
 import { updateChangesDocument } from './update-novelty'
 
 /** Transaction origin of updates replayed from storage (never fanned out or stored again). */
@@ -30,6 +31,9 @@ export const LOAD_ORIGIN = Symbol('load')
 
 /** Reason sent with a permission-denied message while storage fails. */
 export const STORAGE_UNAVAILABLE_REASON = 'storage-unavailable: changes are not being saved'
+
+/** Reason sent (once per connection) when a read-only connection tries to change the document. */
+export const READ_ONLY_REASON = 'read-only: this token may not change the document; changes are not applied'
 
 /**
  * loading → ready → closing → closed; closing → ready (a client arrived while an idle room was
@@ -51,11 +55,20 @@ export interface RoomOptions {
   unloadDelayMs: number
   /** Most frames queued per connection while the room loads. */
   maxQueuedFramesWhileLoading?: number
+  /** Counters for `/metrics`; absent in unit tests. */
+  metrics?: RelayMetrics | null
+  /** Scale-out: the link to the other relays (REDIS_URL); absent or null for a single relay. */
+  cluster?: RoomCluster | null
+  /** Other relays write the same store: compact from storage under its lock (see RoomPersistence). */
+  sharedStore?: boolean
 }
 
 export interface CloseRoomOptions {
-  /** `unload` (idle room) can be undone by a joiner ({@link Room.revive}); `shutdown` cannot. */
-  reason: 'unload' | 'shutdown'
+  /**
+   * `unload` (idle room) can be undone by a joiner ({@link Room.revive}); `shutdown` cannot, nor
+   * `reset` (an update failed to integrate: the document is dropped and reloaded from storage).
+   */
+  reason: 'unload' | 'shutdown' | 'reset'
   /** Close code for connections still in the room. */
   code: CloseCode
   /** Fold the log into a snapshot after the final flush. */
@@ -71,7 +84,7 @@ const DEFAULT_MAX_QUEUED_FRAMES = 1_024
  * write path to storage. Loaded once; frames that arrive while it loads wait in per-connection
  * queues, so nobody is ever served the empty document.
  */
-export class Room {
+export class Room implements BackpressureListener {
   readonly doc = new Y.Doc({ gc: true })
   readonly awareness: RoomAwareness
   readonly persistence: RoomPersistence
@@ -88,6 +101,11 @@ export class Room {
   private resolveClosed!: () => void
   private unloadTimer: TimerHandle | null = null
   private readonly documentSize: DocumentSize
+  private readonly gate: UpdateGate
+  /** An update failed halfway: the live document must never be stored, served or compacted again. */
+  private tainted = false
+  /** This room's membership in the cluster; null with a single relay. */
+  private readonly peer: RoomPeer | null
   readonly openedAtMs = Date.now()
 
   constructor(
@@ -105,7 +123,7 @@ export class Room {
       logger: options.logger,
       limits: options.limits,
       flushIntervalMs: options.awarenessFlushMs,
-      broadcast: (frame) => this.broadcast(frame, null),
+      broadcast: (frame) => this.broadcastAwareness(frame),
     })
     this.persistence = new RoomPersistence({
       docId,
@@ -117,8 +135,9 @@ export class Room {
       storageRetryMs: options.storageRetryMs,
       compaction: options.compaction,
       stateVector: () => Y.encodeStateVector(this.doc),
-      snapshot: () => Y.encodeStateAsUpdate(this.doc),
+      snapshot: () => this.snapshotForStorage(),
       onHealthChange: (healthy) => this.onStorageHealth(healthy),
+      sharedStore: options.sharedStore ?? false,
     })
     this.inbox = new LoadInbox({
       maxFrames: options.maxQueuedFramesWhileLoading ?? DEFAULT_MAX_QUEUED_FRAMES,
@@ -129,7 +148,20 @@ export class Room {
       () => this.persistence.estimatedDocumentBytes,
       options.limits.maxDocumentBytes,
     )
+    this.gate = new UpdateGate({
+      docId,
+      doc: this.doc,
+      limits: options.limits,
+      logger: options.logger,
+      documentSize: this.documentSize,
+      beforeApply: (_connection, update) => this.beforeApply(update),
+      commit: (update, origin) => this.commit(update, origin),
+      refuse: (connection, code, reason) => this.refuse(connection, code, reason),
+      corrupted: () => this.reset(),
+    })
     this.doc.on('update', this.onDocUpdate)
+    // Subscribed before the load, so nothing another relay publishes meanwhile is missed.
+    this.peer = options.cluster?.join(this) ?? null
     this.loading = this.load()
   }
 
@@ -144,6 +176,7 @@ export class Room {
   /** Adds a connection; it gets the handshake now, or as soon as the room is loaded. */
   join(connection: Connection): void {
     this.cancelUnload()
+    connection.backpressure = this
     switch (this.currentState) {
       case 'loading':
         this.connections.add(connection)
@@ -167,6 +200,7 @@ export class Room {
   leave(connection: Connection): void {
     if (!this.connections.delete(connection)) return
     this.inbox.delete(connection)
+    this.gate.forget(connection)
     if (this.currentState === 'closed') return
     this.awareness.removeConnection(connection)
     if (this.connections.size === 0 && this.currentState === 'ready') this.scheduleUnload()
@@ -240,6 +274,7 @@ export class Room {
       }
     }
     this.inbox.clear()
+    this.peer?.loaded()
     if (this.connections.size === 0) this.scheduleUnload()
   }
 
@@ -289,15 +324,19 @@ export class Room {
   private dispatch(connection: Connection, frame: Frame): void {
     switch (frame.type) {
       case 'sync-step1':
-        connection.send(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, frame.stateVector)))
+        // Behind: its answer would queue behind what it is not reading; the resync covers it.
+        if (connection.behind) connection.resyncFrom = frame.stateVector.slice()
+        else connection.send(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, frame.stateVector)))
         return
       case 'sync-step2':
       case 'sync-update':
         this.applyClientUpdate(connection, frame.update)
         return
-      case 'awareness':
-        this.awareness.apply(connection, parseAwarenessEntries(frame.entries, this.options.limits))
+      case 'awareness': {
+        const ignored = this.awareness.apply(connection, parseAwarenessEntries(frame.entries, this.options.limits))
+        this.options.metrics?.awarenessDrop('foreign-client-id', ignored)
         return
+      }
       case 'query-awareness': {
         const states = this.awareness.encodeAll()
         if (states !== null) connection.send(states)
@@ -316,40 +355,131 @@ export class Room {
     }
   }
 
+  /** Validated, then applied strictly by the gate (or held until its dependencies arrive). */
   private applyClientUpdate(connection: Connection, update: Uint8Array): void {
-    const { limits, logger } = this.options
-    validateUpdate(update, limits)
-    if (!this.persistence.healthy) {
-      // Read-only while storage fails; a reconnecting client's sync step 2 that changes nothing
-      // must still pass, or it could never finish syncing.
-      if (updateChangesDocument(this.doc, update)) {
-        this.refuse(connection, CloseCode.StorageUnavailable, 'storage is failing; writes are refused')
-      }
+    const { decoded } = validateUpdate(update, this.options.limits)
+    if (connection.readOnly) {
+      this.ignoreReadOnlyWrite(connection, update)
       return
     }
-    const grownBytes = this.documentSize.grownBytes(update.byteLength)
-    if (grownBytes > limits.maxDocumentBytes) throw new DocumentTooLargeError(grownBytes, limits.maxDocumentBytes)
-    try {
-      Y.applyUpdate(this.doc, update, connection)
-    } catch (error) {
-      // Decoded fine but failed to integrate. Whatever Yjs integrated before throwing was emitted
-      // as a normal update (fanned out and queued), so peers, storage and the room agree.
-      logger.warn({ err: error, docId: this.docId, connection: connection.id }, 'update failed to integrate')
-      throw new InvalidUpdateError('failed to integrate')
+    this.gate.submit(connection, update, decoded)
+  }
+
+  private beforeApply(update: Uint8Array): void {
+    // Read-only while storage fails; a reconnecting client's sync step 2 that changes nothing
+    // must still pass, or it could never finish syncing.
+    if (!this.persistence.healthy && updateChangesDocument(this.doc, update)) {
+      throw new ProtocolError(CloseCode.StorageUnavailable, 'storage is failing; writes are refused')
     }
+  }
+
+  /** A read-only connection's change is dropped; it is told once (y-protocols permission denied). */
+  private ignoreReadOnlyWrite(connection: Connection, update: Uint8Array): void {
+    if (!updateChangesDocument(this.doc, update)) return
+    this.options.metrics?.refusal(CloseCode.Forbidden, 'read-only-write')
+    if (connection.toldReadOnly) return
+    connection.toldReadOnly = true
+    connection.send(encodePermissionDenied(READ_ONLY_REASON))
+  }
+
+  /** Backpressure: the connection stops receiving updates; remember what it has. */
+  fellBehind(connection: Connection): void {
+    connection.resyncFrom = Y.encodeStateVector(this.doc)
+  }
+
+  /** Backpressure: it drained. One diff of everything it missed, and the current presence. */
+  caughtUp(connection: Connection): void {
+    const from = connection.resyncFrom
+    connection.resyncFrom = null
+    if (from === null || this.currentState === 'closed' || this.tainted) return
+    connection.send(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, from)))
+    const states = this.awareness.encodeAll()
+    if (states !== null) connection.send(states)
+  }
+
+  /** Cluster hook: an update another relay's client made (validated by the caller). */
+  applyRemoteUpdate(update: Uint8Array): void {
+    if (this.currentState !== 'closed') Y.applyUpdate(this.doc, update, REMOTE_ORIGIN)
+  }
+
+  /** Cluster hook: whether one of this relay's connections introduced awareness client `clientId`. */
+  ownsAwarenessClient(clientId: number): boolean {
+    for (const connection of this.connections) if (connection.awarenessClientIds.has(clientId)) return true
+    return false
   }
 
   /** Fan-out and queueing of every change a connection made: encode once, skip the sender. */
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
+    if (origin === REMOTE_ORIGIN) {
+      // The relay that received it stores it; here it only reaches our clients (joiners still
+      // loading get it in their handshake).
+      if (this.currentState !== 'loading') this.broadcastUpdate(encodeSyncUpdate(update), null)
+      this.gate.documentChanged()
+      return
+    }
     if (!(origin instanceof Connection)) return
-    this.broadcast(encodeSyncUpdate(update), origin)
-    this.persistence.enqueue(update)
+    // Client changes are committed by the gate once applyUpdate returned cleanly.
+    if (!this.gate.capture(update, origin)) this.commit(update, origin)
   }
 
+  /** Fan-out, storage and cluster of one change a connection made: encode once, skip the sender. */
+  private commit(update: Uint8Array, origin: Connection): void {
+    this.broadcastUpdate(encodeSyncUpdate(update), origin)
+    this.persistence.enqueue(update)
+    this.peer?.publishUpdate(update)
+  }
+
+  /** A frame every connection must get (permission denied). */
   private broadcast(frame: Uint8Array, except: Connection | null): void {
     for (const connection of this.connections) {
       if (connection !== except) connection.send(frame)
     }
+  }
+
+  /** An update to every connection but `except`; skipped for connections that are behind. */
+  private broadcastUpdate(frame: Uint8Array, except: Connection | null): void {
+    const { timers, metrics } = this.options
+    const startedMs = timers.now()
+    let sent = 0
+    for (const connection of this.connections) {
+      if (connection !== except && connection.sendDroppable(frame)) sent++
+    }
+    if (metrics) {
+      metrics.sent(frame, sent)
+      metrics.fanout((timers.now() - startedMs) / 1000)
+    }
+  }
+
+  /** Coalesced awareness to every connection; connections that are behind get it at resync. */
+  private broadcastAwareness(frame: Uint8Array): void {
+    let sent = 0
+    let dropped = 0
+    for (const connection of this.connections) {
+      if (connection.sendDroppable(frame)) sent++
+      else if (connection.open) dropped++
+    }
+    this.options.metrics?.sent(frame, sent)
+    this.options.metrics?.awarenessDrop('behind', dropped)
+  }
+
+  /** The live document for a snapshot or fallback write; refused once it holds a half-applied update. */
+  private snapshotForStorage(): Uint8Array {
+    if (this.tainted) throw new Error(`room ${this.docId} holds a half-applied update; it is not stored`)
+    return Y.encodeStateAsUpdate(this.doc)
+  }
+
+  /**
+   * Yjs threw halfway through an update (nothing of it was committed, but the live document may
+   * hold part of it): flush what was committed, close every connection with 1012 so the clients
+   * reconnect, and let the next joiner load the document from storage.
+   */
+  private reset(): void {
+    if (this.tainted) return
+    this.tainted = true
+    this.gate.clear()
+    this.close({ reason: 'reset', code: CloseCode.ServiceRestart, compact: false }).catch((error: unknown) => {
+      this.options.logger.error({ err: error, docId: this.docId }, 'resetting room failed')
+    })
   }
 
   private onStorageHealth(healthy: boolean): void {
@@ -399,7 +529,12 @@ export class Room {
     }
     const { logger, timers } = this.options
     const overtaken = () => generation !== this.closeGeneration
-    const flushed = await this.persistence.drain(options.deadlineMs, overtaken)
+    let flushed = await this.persistence.drain(options.deadlineMs, overtaken)
+    if (flushed && this.peer !== null && !overtaken() && !this.tainted) {
+      // Updates other relays sent us that their relay never stored (it died) are stored now.
+      await this.peer.writeBack()
+      flushed = await this.persistence.drain(options.deadlineMs, overtaken)
+    }
     if (overtaken()) return
     if (!flushed) {
       logger.error(
@@ -418,8 +553,10 @@ export class Room {
 
   /** Drops every listener, timer and reference; runs once, when the room becomes closed. */
   private release(): void {
+    this.peer?.leave()
     this.cancelUnload()
     this.persistence.dispose()
+    this.gate.clear()
     this.doc.off('update', this.onDocUpdate)
     this.awareness.destroy()
     this.doc.destroy()

@@ -28,8 +28,8 @@ export const DEFAULT_FAULT_PROFILE: FaultProfile = {
   stallProbabilityPerChunk: 0.01,
   maxStallMs: 700,
   resetProbability: 0.3,
-  maxResetAfterMs: 4_000,
-  maxResetAfterBytes: 40_000,
+  maxResetAfterMs: 2_500,
+  maxResetAfterBytes: 8_000,
 }
 
 /** What the proxy did, for the run summary. */

@@ -1,0 +1,49 @@
+// What to run, from the environment: BENCH_SCENARIOS=1,3 (default all), BENCH_SIZE=small|default|large,
+// BENCH_SERVERS=ours,hocuspocus (default all), BENCH_PROFILE=1 (V8 CPU profile of our relay).
+import { SERVER_IDS, type ServerId } from '../servers/server-spec'
+
+export const SIZES = ['small', 'default', 'large'] as const
+export type SizeName = (typeof SIZES)[number]
+export const SCENARIO_IDS = [1, 2, 3, 4, 5, 6, 7] as const
+export type ScenarioId = (typeof SCENARIO_IDS)[number]
+
+export interface BenchConfig {
+  scenarios: ScenarioId[]
+  size: SizeName
+  servers: ServerId[]
+  /** Write `node --cpu-prof` profiles of our relay to bench-results/profiles. */
+  profileRelay: boolean
+  /** Load worker processes (all on the load core). */
+  workers: number
+}
+
+/** An environment variable has a value the bench cannot use. */
+export class BenchConfigError extends Error {
+  override readonly name = 'BenchConfigError'
+  constructor(variable: string, value: string, expected: string) {
+    super(`Invalid ${variable}=${JSON.stringify(value)}: expected ${expected}`)
+  }
+}
+
+function list<T extends string | number>(variable: string, raw: string | undefined, allowed: readonly T[], parse: (s: string) => T): T[] {
+  if (raw === undefined || raw.trim() === '') return [...allowed]
+  const values = raw.split(',').map((s) => s.trim()).filter((s) => s !== '').map(parse)
+  for (const value of values) {
+    if (!allowed.includes(value)) throw new BenchConfigError(variable, raw, `a comma-separated list of ${allowed.join(', ')}`)
+  }
+  return allowed.filter((a) => values.includes(a))
+}
+
+export function loadBenchConfig(env: Readonly<Record<string, string | undefined>> = process.env): BenchConfig {
+  const size = (env.BENCH_SIZE ?? 'default').trim() as SizeName
+  if (!SIZES.includes(size)) throw new BenchConfigError('BENCH_SIZE', env.BENCH_SIZE ?? '', SIZES.join(' | '))
+  const workers = Number(env.BENCH_WORKERS ?? '3')
+  if (!Number.isInteger(workers) || workers < 2 || workers > 16) throw new BenchConfigError('BENCH_WORKERS', env.BENCH_WORKERS ?? '', 'an integer from 2 to 16')
+  return {
+    scenarios: list('BENCH_SCENARIOS', env.BENCH_SCENARIOS, SCENARIO_IDS, Number) as ScenarioId[],
+    size,
+    servers: list('BENCH_SERVERS', env.BENCH_SERVERS, SERVER_IDS, (s) => s as ServerId),
+    profileRelay: env.BENCH_PROFILE === '1',
+    workers,
+  }
+}

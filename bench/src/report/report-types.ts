@@ -1,0 +1,49 @@
+import type { ServerId } from '../servers/server-spec'
+
+export type Better = 'lower' | 'higher'
+
+/** One measured figure per server. */
+export interface Row {
+  label: string
+  unit: string
+  better: Better | null
+  values: Partial<Record<ServerId, number | null>>
+  /** Why a value is missing or what qualifies it (shown as a footnote mark). */
+  notes?: Partial<Record<ServerId, string>>
+}
+
+export interface Table {
+  title: string
+  rows: Row[]
+}
+
+/** Whether a server's final content matched what was written, per case. */
+export interface ConvergenceCheck {
+  server: ServerId
+  caseName: string
+  converged: boolean
+  detail: string
+}
+
+export interface TargetCheck {
+  target: string
+  /** null: could not be judged (a server failed or did not run). */
+  met: boolean | null
+  detail: string
+}
+
+export interface ScenarioReport {
+  id: number
+  title: string
+  /** How it was run: sizes, rates, durations. */
+  setup: string[]
+  tables: Table[]
+  targets: TargetCheck[]
+  convergence: ConvergenceCheck[]
+  /** Servers that failed to run this scenario, with the error. */
+  failures: { server: ServerId; error: string }[]
+  notes: string[]
+  wallSeconds: number
+  /** Raw per-case measurements for the JSON file. */
+  raw: unknown
+}

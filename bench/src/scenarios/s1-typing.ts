@@ -1,0 +1,154 @@
+// Scenario 1 — typing fan-out: one document, N clients, two of them typists replaying seph-blog1 at
+// human speed (each into its own text). Every other client receives; we measure the delay from a
+// keystroke's send to its arrival at each receiver, and the server's CPU while it lasts.
+import type { SizeName } from '../config/bench-config'
+import { split, type SessionHandle } from '../load/worker-pool'
+import type { ScenarioReport, TargetCheck } from '../report/report-types'
+import { SERVER_IDS, type ServerId } from '../servers/server-spec'
+import { loadTrace, replayText } from '../traces/trace'
+import { writerWorkload } from '../traces/workload'
+import { nowMs } from '../util/clock'
+import { seededRandom, uniform } from '../util/rng'
+import { summarizeLatencies, type LatencySummary } from '../util/stats'
+import { checkTexts, forEachServer, randomTag, type Scenario, type ScenarioContext } from './context'
+import { concat, deliveries } from './latency'
+import { bestPeer, ratioRow } from './compare'
+
+const SIZES: Record<SizeName, { clients: number[]; typingS: number }> = {
+  small: { clients: [2, 10], typingS: 3 },
+  default: { clients: [2, 10, 50, 200], typingS: 6 },
+  large: { clients: [2, 10, 50, 200, 500], typingS: 20 },
+}
+const KEY_INTERVAL_MS: [number, number] = [30, 130]
+const SEED = 0x5e9b
+const TYPISTS = 2
+
+interface CaseResult extends LatencySummary {
+  clients: number
+  missing: number
+  serverCpuPercent: number
+  typedUpdates: number
+}
+
+/** Keystroke times of one typist: uniform gaps in KEY_INTERVAL_MS, within `typingS`. */
+function keystrokeOffsets(typist: number, typingS: number): number[] {
+  const random = seededRandom(SEED + typist)
+  const offsets: number[] = []
+  for (let t = uniform(random, 0, KEY_INTERVAL_MS[1]); t < typingS * 1000; t += uniform(random, ...KEY_INTERVAL_MS)) offsets.push(t)
+  return offsets
+}
+
+export const typingScenario: Scenario = {
+  id: 1,
+  title: 'Typing fan-out',
+  async run(context: ScenarioContext): Promise<ScenarioReport> {
+    const startedMs = nowMs()
+    const size = SIZES[context.size]
+    const trace = loadTrace('seph-blog1')
+    const offsets = Array.from({ length: TYPISTS }, (_, t) => keystrokeOffsets(t, size.typingS))
+    const workloads = offsets.map((o, t) => writerWorkload({ trace: 'seph-blog1', clientId: 1001 + t, rootName: `typist-${t}`, txns: o.length }))
+    const expected = new Map(offsets.map((o, t) => [`typist-${t}`, replayText(trace, o.length)]))
+    const report: ScenarioReport = {
+      id: 1,
+      title: this.title,
+      setup: [
+        `${TYPISTS} typists replay seph-blog1 (each into its own Y.Text, one update per trace transaction) with keystroke gaps uniform in ${KEY_INTERVAL_MS[0]}–${KEY_INTERVAL_MS[1]} ms (≈12 keys/s each, seed ${SEED}) for ${size.typingS} s: ${offsets.map((o) => o.length).join(' + ')} updates.`,
+        `N ∈ {${size.clients.join(', ')}} clients on one document (the typists included); latency = arrival at each other client − send, over every (update, receiver) pair.`,
+        'Server CPU = (utime + stime) of the server process during the typing window ÷ the window.',
+      ],
+      tables: [],
+      targets: [],
+      convergence: [],
+      failures: [],
+      notes: [],
+      wallSeconds: 0,
+      raw: {},
+    }
+    const results = new Map<ServerId, CaseResult[]>()
+
+    await forEachServer(context, 1, { servers: SERVER_IDS }, report.failures, async ({ spec, server }) => {
+      const cases: CaseResult[] = []
+      results.set(spec.id, cases)
+      for (const clients of size.clients) {
+        const docId = `s1-${context.runTag}-n${clients}-${randomTag()}`
+        const target = { baseUrl: server.wsBase, dialect: spec.dialect, docId }
+        const typists = await Promise.all(
+          workloads.map((path, t) =>
+            context.pool.start(0, 'writer', { ...target, workloadPath: path, tracker: false, meteredWorkloadPaths: workloads.filter((_, o) => o !== t) }),
+          ),
+        )
+        const receiverCounts = split(clients - TYPISTS, context.pool.size - 1).filter((n) => n > 0)
+        const receivers: SessionHandle<'receivers'>[] = await Promise.all(
+          receiverCounts.map((count, i) => context.pool.start(1 + i, 'receivers', { ...target, count, workloadPaths: workloads })),
+        )
+        const cpuBefore = server.cpuSeconds()
+        const startAtMs = nowMs() + 300
+        const sent = await Promise.all(typists.map((typist, t) => typist.command('schedule', { startAtMs, offsetsMs: offsets[t]! })))
+        const windowS = (nowMs() - startAtMs) / 1000
+        const cpuSeconds = server.cpuSeconds() - cpuBefore
+        const targets = sent.map((s) => s.sent)
+        await Promise.all([
+          ...receivers.map((r) => r.command('waitDelivered', { targets, timeoutMs: 20_000 })),
+          ...typists.map((typist, t) => typist.command('waitDelivered', { targets: targets.filter((_, o) => o !== t), timeoutMs: 20_000 })),
+        ])
+        const arrivals = [
+          ...(await Promise.all(receivers.map((r) => r.command('arrivals', { upTo: targets })))).flatMap((a) => a.arrivalsB64),
+        ]
+        // Each typist also receives the other's keystrokes; its arrivals list only the other writer.
+        const typistArrivals = await Promise.all(typists.map((typist, t) => typist.command('arrivals', { upTo: targets.filter((_, o) => o !== t) })))
+        const perWriter = sent.map((s, w) => {
+          const fromTypists = typistArrivals.filter((_, t) => t !== w).map((a) => a.arrivalsB64[0]!)
+          // In a typist's arrivals the other writer is index 0 (it meters only the other one).
+          const fromReceivers = deliveries(s.sendTimesB64, arrivals, w)
+          const fromOtherTypist = deliveries(s.sendTimesB64, fromTypists.map((a) => [a[0]!]), 0)
+          return { latencies: concat([fromReceivers.latenciesMs, fromOtherTypist.latenciesMs]), missing: fromReceivers.missing + fromOtherTypist.missing }
+        })
+        const summary = summarizeLatencies(concat(perWriter.map((p) => p.latencies)))
+        const missing = perWriter.reduce((s, p) => s + p.missing, 0)
+        cases.push({ clients, ...summary, missing, serverCpuPercent: (100 * cpuSeconds) / windowS, typedUpdates: targets.reduce((a, b) => a + b, 0) })
+        const caseName = `N=${clients}`
+        if (spec.id === 'ws-floor') {
+          report.convergence.push({ server: spec.id, caseName, converged: missing === 0, detail: missing === 0 ? 'every receiver got every update (the floor keeps no document)' : `${missing} deliveries missing` })
+        } else {
+          const check = await checkTexts(server, docId, expected, caseName)
+          if (missing > 0) check.detail += `; ${missing} deliveries missing`
+          report.convergence.push({ ...check, converged: check.converged && missing === 0 })
+        }
+        await Promise.all([...typists, ...receivers].map((s) => s.end()))
+      }
+    })
+
+    const row = (label: string, unit: string, pick: (c: CaseResult) => number, clients: number, better: 'lower' | 'higher' | null = 'lower') => ({
+      label: `N=${clients} ${label}`,
+      unit,
+      better,
+      values: Object.fromEntries([...results].map(([id, cases]) => [id, cases.find((c) => c.clients === clients) ? pick(cases.find((c) => c.clients === clients)!) : null])),
+    })
+    report.tables.push({
+      title: 'Keystroke → remote client delivery latency',
+      rows: size.clients.flatMap((n) => [row('p50', 'ms', (c) => c.p50Ms, n), row('p99', 'ms', (c) => c.p99Ms, n), row('p99.9', 'ms', (c) => c.p999Ms, n)]),
+    })
+    report.tables.push({
+      title: 'Server CPU while typing (% of one core)',
+      rows: size.clients.map((n) => row('CPU', '%', (c) => c.serverCpuPercent, n)),
+    })
+    report.targets.push(...fanOutTargets(results, size.clients))
+    report.raw = Object.fromEntries(results)
+    report.wallSeconds = (nowMs() - startedMs) / 1000
+    return report
+  },
+}
+
+function fanOutTargets(results: Map<ServerId, CaseResult[]>, clientCounts: number[]): TargetCheck[] {
+  const checks: TargetCheck[] = []
+  for (const n of clientCounts) {
+    const values = Object.fromEntries([...results].map(([id, cases]) => [id, cases.find((c) => c.clients === n)?.p99Ms ?? null]))
+    const peer = bestPeer(values, 'lower')
+    const ours = values.ours
+    const factor = n >= 50 ? 2 : 1
+    const target = n >= 50 ? `fan-out p99 at N=${n}: ≥2× better than the best peer` : `fan-out p99 at N=${n}: ahead of the best peer`
+    if (ours === null || ours === undefined || peer === null) checks.push({ target, met: null, detail: 'not measured for ours or any peer' })
+    else checks.push({ target, met: ours * factor <= peer.value, detail: `ours ${ours.toFixed(2)} ms vs ${peer.label} ${peer.value.toFixed(2)} ms (${ratioRow(ours, peer.value)})` })
+  }
+  return checks
+}

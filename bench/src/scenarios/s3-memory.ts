@@ -1,0 +1,180 @@
+// Scenario 3 — memory: many documents with two idle connections each, and a few documents with very
+// many idle connections. RSS after a forced GC (all servers get the same probe), per connection and
+// per document, and what stays after everyone left.
+import type { SizeName } from '../config/bench-config'
+import { split } from '../load/worker-pool'
+import type { Row, ScenarioReport } from '../report/report-types'
+import type { RunningServer } from '../servers/server-process'
+import type { ServerId } from '../servers/server-spec'
+import { loadTrace, replayText } from '../traces/trace'
+import { prefixStatePath } from '../traces/workload'
+import { nowMs, sleep } from '../util/clock'
+import { progress } from '../util/progress'
+import { aheadTarget } from './compare'
+import { checkTexts, forEachServer, type Scenario, type ScenarioContext } from './context'
+
+const SIZES: Record<SizeName, { manyDocs: [number, number]; manyConnections: [number, number] }> = {
+  small: { manyDocs: [200, 2], manyConnections: [2, 200] },
+  default: { manyDocs: [1000, 2], manyConnections: [5, 1000] },
+  large: { manyDocs: [5000, 2], manyConnections: [5, 3000] },
+}
+const SEED_TXNS = 300
+const SEED_ROOT = 'text'
+const SERVERS_RUN: ServerId[] = ['ours', 'y-websocket', 'hocuspocus', 'ws-floor']
+/** Longer than the relay's ROOM_UNLOAD_DELAY_MS (2 s) plus its flush. */
+const LEAVE_SETTLE_MS = 4_000
+const MiB = 1024 * 1024
+
+type Point = 'baseline' | 'a' | 'afterA' | 'b' | 'afterB'
+
+interface Memory {
+  rssMiB: number
+  /** JS heap in use + external (buffers), MiB. */
+  heapMiB: number
+}
+
+interface MemoryResult {
+  points: Record<Point, Memory>
+  connectSeconds: { a: number; b: number }
+  perConnectionKiB: number
+  perConnectionHeapKiB: number
+  perDocKiB: number
+  perDocHeapKiB: number
+  perDocWithConnectionsKiB: number
+  retainedAfterLeaveMiB: number
+}
+
+async function measure(server: RunningServer): Promise<Memory> {
+  const memory = await server.settledMemory()
+  return { rssMiB: memory.rssBytes / MiB, heapMiB: memory.heapBytes / MiB }
+}
+
+export const memoryScenario: Scenario = {
+  id: 3,
+  title: 'Memory: idle connections and documents',
+  async run(context: ScenarioContext): Promise<ScenarioReport> {
+    const startedMs = nowMs()
+    const size = SIZES[context.size]
+    const seedPath = prefixStatePath('seph-blog1', SEED_TXNS, 3003, SEED_ROOT)
+    const expected = new Map([[SEED_ROOT, replayText(loadTrace('seph-blog1'), SEED_TXNS)]])
+    const report: ScenarioReport = {
+      id: 3,
+      title: this.title,
+      setup: [
+        `A: ${size.manyDocs[0].toLocaleString('en-US')} documents × ${size.manyDocs[1]} connections; B: ${size.manyConnections[0]} documents × ${size.manyConnections[1].toLocaleString('en-US')} connections. Each document gets ${expected.get(SEED_ROOT)!.length} chars (the first ${SEED_TXNS} seph-blog1 transactions) from its first client; then everyone idles.`,
+        'RSS (VmRSS) is read after a forced GC in the server (`--expose-gc`, the same probe in every server), median of 3 readings; baseline after one warm-up connect/leave cycle.',
+        `Per connection = ΔRSS(B) ÷ B's connections; per document = (ΔRSS(A) − A's connections × per connection) ÷ A's documents; retained = RSS ${LEAVE_SETTLE_MS / 1000} s after everyone left, minus the baseline.`,
+      ],
+      tables: [],
+      targets: [],
+      convergence: [],
+      failures: [],
+      notes: [
+        'ours (tmpfs) is not run here: where the SQLite file lives does not change the relay\'s memory.',
+        'y-websocket 1.5.4 without persistence never unloads a document (its `closeConn` only destroys documents when persistence is set), so its memory does not return.',
+      ],
+      wallSeconds: 0,
+      raw: {},
+    }
+    const results = new Map<ServerId, MemoryResult>()
+
+    const fill = async (server: RunningServer, label: string, docs: number, perDoc: number) => {
+      const docIds = Array.from({ length: docs }, (_, i) => `s3-${context.runTag}-${label}-${i}`)
+      const workers = context.pool.size - 1
+      // Documents are split between workers when there are many; connections when there are few.
+      let offset = 0
+      const parts =
+        docs >= workers
+          ? split(docs, workers).map((n) => {
+              offset += n
+              return { docIds: docIds.slice(offset - n, offset), perDoc }
+            })
+          : split(perDoc, workers).map((n) => ({ docIds, perDoc: n }))
+      const sessions = await Promise.all(
+        parts.filter((p) => p.perDoc > 0 && p.docIds.length > 0).map((p, w) =>
+          context.pool.start(1 + w, 'idleClients', { baseUrl: server.wsBase, dialect: server.spec.dialect, docIds: p.docIds, perDoc: p.perDoc, seedPath, concurrency: 100 }),
+        ),
+      )
+      const failures = sessions.reduce((s, x) => s + x.ready.failures, 0)
+      const connect = { startMs: Math.min(...sessions.map((s) => s.ready.startMs)), endMs: Math.max(...sessions.map((s) => s.ready.endMs)) }
+      if (failures > 0) throw new Error(`${failures} of ${docs * perDoc} connections failed to open and sync`)
+      await sleep(1_000)
+      return { docIds, sessions, memory: await measure(server), connectSeconds: (connect.endMs - connect.startMs) / 1000 }
+    }
+
+    await forEachServer(context, 3, { servers: SERVERS_RUN }, report.failures, async ({ spec, server }) => {
+      const warmup = await fill(server, 'warmup', 1, 1)
+      await Promise.all(warmup.sessions.map((s) => s.end()))
+      await sleep(LEAVE_SETTLE_MS)
+      const baseline = await measure(server)
+
+      const [docsA, perDocA] = size.manyDocs
+      const a = await fill(server, 'a', docsA, perDocA)
+      progress(`  ${spec.label}: ${docsA}×${perDocA} connected in ${a.connectSeconds.toFixed(1)} s, RSS ${a.memory.rssMiB.toFixed(1)} MiB`)
+      const sample = [a.docIds[0]!, a.docIds[Math.floor(docsA / 2)]!, a.docIds[docsA - 1]!]
+      for (const docId of sample) report.convergence.push(await checkTexts(server, docId, expected, `A ${docId.split('-').pop()}`))
+      await Promise.all(a.sessions.map((s) => s.end()))
+      await sleep(LEAVE_SETTLE_MS)
+      const afterA = await measure(server)
+
+      const [docsB, perDocB] = size.manyConnections
+      const b = await fill(server, 'b', docsB, perDocB)
+      progress(`  ${spec.label}: ${docsB}×${perDocB} connected in ${b.connectSeconds.toFixed(1)} s, RSS ${b.memory.rssMiB.toFixed(1)} MiB`)
+      report.convergence.push(await checkTexts(server, b.docIds[0]!, expected, 'B'))
+      await Promise.all(b.sessions.map((s) => s.end()))
+      await sleep(LEAVE_SETTLE_MS)
+      const afterB = await measure(server)
+
+      const connectionsB = docsB * perDocB
+      const perConnectionKiB = ((b.memory.rssMiB - afterA.rssMiB) * 1024) / connectionsB
+      const perConnectionHeapKiB = ((b.memory.heapMiB - afterA.heapMiB) * 1024) / connectionsB
+      const perDocWithConnectionsKiB = ((a.memory.rssMiB - baseline.rssMiB) * 1024) / docsA
+      results.set(spec.id, {
+        points: { baseline, a: a.memory, afterA, b: b.memory, afterB },
+        connectSeconds: { a: a.connectSeconds, b: b.connectSeconds },
+        perConnectionKiB,
+        perConnectionHeapKiB,
+        perDocKiB: perDocWithConnectionsKiB - perDocA * perConnectionKiB,
+        perDocHeapKiB: (((a.memory.heapMiB - baseline.heapMiB) * 1024) / docsA) - perDocA * perConnectionHeapKiB,
+        perDocWithConnectionsKiB,
+        retainedAfterLeaveMiB: afterB.rssMiB - baseline.rssMiB,
+      })
+    })
+
+    const row = (label: string, unit: string, pick: (r: MemoryResult) => number, better: Row['better'] = 'lower'): Row => ({
+      label,
+      unit,
+      better,
+      values: Object.fromEntries([...results].map(([id, r]) => [id, pick(r)])),
+    })
+    const [docsA, perDocA] = size.manyDocs
+    const [docsB, perDocB] = size.manyConnections
+    const perConnection = row('RSS per idle connection', 'KiB', (r) => r.perConnectionKiB)
+    const perDoc = row('RSS per document (its connections excluded)', 'KiB', (r) => r.perDocKiB)
+    const retained = row('retained after everyone left', 'MiB', (r) => r.retainedAfterLeaveMiB)
+    report.tables.push({
+      title: 'Memory',
+      rows: [
+        row('baseline RSS (after warm-up)', 'MiB', (r) => r.points.baseline.rssMiB, null),
+        row(`A: RSS with ${docsA.toLocaleString('en-US')} docs × ${perDocA}`, 'MiB', (r) => r.points.a.rssMiB, null),
+        row('A: RSS after they left', 'MiB', (r) => r.points.afterA.rssMiB, null),
+        row(`B: RSS with ${docsB} docs × ${perDocB.toLocaleString('en-US')}`, 'MiB', (r) => r.points.b.rssMiB, null),
+        row('B: RSS after they left', 'MiB', (r) => r.points.afterB.rssMiB, null),
+        perConnection,
+        row('JS heap + external per idle connection', 'KiB', (r) => r.perConnectionHeapKiB),
+        row('RSS per document with its 2 connections', 'KiB', (r) => r.perDocWithConnectionsKiB),
+        perDoc,
+        row('JS heap + external per document (connections excluded)', 'KiB', (r) => r.perDocHeapKiB),
+        retained,
+        row(`A: time to open ${(docsA * perDocA).toLocaleString('en-US')} connections`, 's', (r) => r.connectSeconds.a),
+        row(`B: time to open ${(docsB * perDocB).toLocaleString('en-US')} connections`, 's', (r) => r.connectSeconds.b),
+      ],
+    })
+    report.targets.push(aheadTarget('memory per idle connection: ≥2× less than the best peer', perConnection, 2))
+    report.targets.push(aheadTarget('memory per document: ahead of the best peer', perDoc))
+    report.targets.push(aheadTarget('memory returned after everyone left: ahead of the best peer', retained))
+    report.raw = Object.fromEntries(results)
+    report.wallSeconds = (nowMs() - startedMs) / 1000
+    return report
+  },
+}

@@ -1,0 +1,144 @@
+// Scenario 4 — cold load of a large document: the automerge-paper final state and a 10× larger
+// one; 1 and 10 clients join at once, with the document in the server's memory (a holder stays
+// connected) and, for servers that store, from storage (everyone left, the room unloaded).
+import type { SizeName } from '../config/bench-config'
+import type { ConnectResult } from '../load/session-types'
+import type { Row, ScenarioReport } from '../report/report-types'
+import type { RunningServer } from '../servers/server-process'
+import type { ServerId } from '../servers/server-spec'
+import { loadTrace } from '../traces/trace'
+import { ensureLargeDocument, largeDocument, largeDocumentPath } from '../traces/workload'
+import { nowMs } from '../util/clock'
+import { progress } from '../util/progress'
+import { median, percentile } from '../util/stats'
+import { aheadTarget } from './compare'
+import { checkTexts, forEachServer, randomTag, type Scenario, type ScenarioContext } from './context'
+import { waitRelayUnloaded } from './relay-state'
+
+const SIZES: Record<SizeName, { copies: number[]; joiners: number[]; repeats: number }> = {
+  small: { copies: [1], joiners: [1, 10], repeats: 2 },
+  default: { copies: [1, 10], joiners: [1, 10], repeats: 3 },
+  large: { copies: [1, 10], joiners: [1, 10, 50], repeats: 5 },
+}
+const SERVERS_RUN: ServerId[] = ['ours', 'ours-tmpfs', 'y-websocket', 'hocuspocus', 'ws-floor']
+/** Lets the relay unload a room right after its last client left, so "from storage" runs quickly. */
+const RELAY_ENV = { ROOM_UNLOAD_DELAY_MS: '100' }
+
+type Source = 'memory' | 'storage'
+
+interface JoinCase {
+  copies: number
+  joiners: number
+  source: Source
+  /** Connect start → sync step 2, every joiner of every repeat, ms. */
+  syncMs: number[]
+  /** Bytes the joiner received until synced (median). */
+  bytesIn: number
+  bytesOut: number
+}
+
+export const coldLoadScenario: Scenario = {
+  id: 4,
+  title: 'Cold load of a large document',
+  async run(context: ScenarioContext): Promise<ScenarioReport> {
+    const startedMs = nowMs()
+    const size = SIZES[context.size]
+    for (const copies of size.copies) {
+      progress(`  preparing the automerge-paper ×${copies} document (cached after the first run)`)
+      await ensureLargeDocument('automerge-paper', copies)
+    }
+    const docs = new Map(size.copies.map((copies) => [copies, largeDocument('automerge-paper', copies)]))
+    const endContent = loadTrace('automerge-paper').endContent
+    const report: ScenarioReport = {
+      id: 4,
+      title: this.title,
+      setup: [
+        `Documents: automerge-paper replayed in full (${endContent.length.toLocaleString('en-US')} chars, one update per edit); ${size.copies.map((c) => `×${c}: ${(docs.get(c)!.state.byteLength / 1024).toFixed(0)} KiB encoded state`).join(', ')} (×10 = ten independent replays in ten texts).`,
+        `A holder uploads the state as one sync step 2 and stays connected. Then ${size.joiners.join(' and ')} fresh clients (empty state vector) connect at once; time = connect start → server's sync step 2 received; bytes = what the joiner received until then. Each case ${size.repeats}× (all joiners of all repeats pooled).`,
+        `From storage (ours only; the peers keep documents in memory only): the holder leaves, the relay unloads the room (\`ROOM_UNLOAD_DELAY_MS=${RELAY_ENV.ROOM_UNLOAD_DELAY_MS}\` so it happens at once), then the joiners connect.`,
+      ],
+      tables: [],
+      targets: [],
+      convergence: [],
+      failures: [],
+      notes: [],
+      wallSeconds: 0,
+      raw: {},
+    }
+    const results = new Map<ServerId, JoinCase[]>()
+
+    const joinAll = async (server: RunningServer, docId: string, copies: number, joiners: number, source: Source): Promise<JoinCase> => {
+      const session = await context.pool.start(1, 'joiners', { baseUrl: server.wsBase, dialect: server.spec.dialect, docId })
+      const runs: ConnectResult[] = []
+      for (let r = 0; r < size.repeats; r++) {
+        if (source === 'storage') await waitRelayUnloaded(server)
+        const run = await session.command('join', { count: joiners })
+        if (run.failures > 0) throw new Error(`${run.failures} of ${joiners} joiners failed (${source}, ×${copies})`)
+        runs.push(run)
+      }
+      await session.end()
+      return {
+        copies,
+        joiners,
+        source,
+        syncMs: runs.flatMap((r) => r.syncMs),
+        bytesIn: median(runs.flatMap((r) => r.bytesIn)),
+        bytesOut: median(runs.flatMap((r) => r.bytesOut)),
+      }
+    }
+
+    await forEachServer(context, 4, { servers: SERVERS_RUN, extraEnv: (spec) => (spec.id.startsWith('ours') ? RELAY_ENV : {}) }, report.failures, async ({ spec, server }) => {
+      const cases: JoinCase[] = []
+      results.set(spec.id, cases)
+      for (const copies of size.copies) {
+        const doc = docs.get(copies)!
+        const expected = new Map(doc.texts.map((t) => [t.name, endContent]))
+        const docId = `s4-${context.runTag}-x${copies}-${randomTag()}`
+        const holder = await context.pool.start(0, 'holder', { baseUrl: server.wsBase, dialect: spec.dialect, docId, statePath: largeDocumentPath('automerge-paper', copies) })
+        for (const joiners of size.joiners) cases.push(await joinAll(server, docId, copies, joiners, 'memory'))
+        if (spec.id === 'ws-floor') {
+          report.convergence.push({ server: spec.id, caseName: `×${copies}`, converged: true, detail: 'the floor hands back the uploaded bytes; no document to compare' })
+        } else report.convergence.push(await checkTexts(server, docId, expected, `×${copies} from memory`))
+        await holder.end()
+        if (spec.storage !== null) {
+          for (const joiners of size.joiners) cases.push(await joinAll(server, docId, copies, joiners, 'storage'))
+          await waitRelayUnloaded(server)
+          report.convergence.push(await checkTexts(server, docId, expected, `×${copies} from storage`))
+        }
+        const last = cases.filter((c) => c.copies === copies)
+        progress(`  ${spec.label} ×${copies}: ${last.map((c) => `${c.source}/${c.joiners}: p50 ${median(c.syncMs).toFixed(1)} ms`).join(', ')}`)
+      }
+    })
+
+    const pick = (copies: number, joiners: number, source: Source, value: (c: JoinCase) => number): Row['values'] =>
+      Object.fromEntries(
+        [...results].map(([id, cases]) => {
+          const found = cases.find((c) => c.copies === copies && c.joiners === joiners && c.source === source)
+          return [id, found === undefined ? null : value(found)]
+        }),
+      )
+    const rows: Row[] = []
+    const headline: Row[] = []
+    for (const copies of size.copies) {
+      for (const source of ['memory', 'storage'] as Source[]) {
+        for (const joiners of size.joiners) {
+          const name = `×${copies}, ${joiners} joiner${joiners > 1 ? 's' : ''}, from ${source}`
+          const p50: Row = { label: `${name}: time to synced p50`, unit: 'ms', better: 'lower', values: pick(copies, joiners, source, (c) => median(c.syncMs)) }
+          const last: Row = { label: `${name}: time to synced max`, unit: 'ms', better: 'lower', values: pick(copies, joiners, source, (c) => percentile(c.syncMs, 100)) }
+          rows.push(p50)
+          if (joiners > 1) rows.push(last)
+          if (source === 'storage') {
+            for (const row of [p50, last]) row.notes = { 'y-websocket': 'no storage', hocuspocus: 'no storage', 'ws-floor': 'no storage' }
+          }
+          if (source === 'memory' && copies === Math.max(...size.copies)) headline.push(joiners > 1 ? last : p50)
+        }
+      }
+      rows.push({ label: `×${copies}: bytes received until synced`, unit: 'KiB', better: 'lower', values: pick(copies, 1, 'memory', (c) => c.bytesIn / 1024) })
+    }
+    report.tables.push({ title: 'Time to synced and bytes on the wire', rows })
+    for (const row of headline) report.targets.push(aheadTarget('cold load of a large document: ≥2× faster than the best peer', row, 2))
+    report.raw = Object.fromEntries(results)
+    report.wallSeconds = (nowMs() - startedMs) / 1000
+    return report
+  },
+}

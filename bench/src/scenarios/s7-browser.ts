@@ -1,0 +1,179 @@
+// Scenario 7 — browser: 5 Chromium pages on one document served by our relay. A keystroke on one
+// page → the change painted on the others (keydown in the typing page vs the animation frame after
+// the DOM mutation in each other page, on the shared clock); and the local keystroke latency while
+// typing into a ~100k-character document. Ours only: the web app is ours.
+import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
+import { chromium, type Browser, type Page } from '@playwright/test'
+import type { SizeName } from '../config/bench-config'
+import { docSize, docText, fillDocument, installRecorder, readRecord, type PageRecord } from '../browser/page-probes'
+import type { Row, ScenarioReport } from '../report/report-types'
+import { REPO_DIR } from '../paths'
+import type { RunningServer } from '../servers/server-process'
+import { loadTrace } from '../traces/trace'
+import { nowMs, sleep } from '../util/clock'
+import { progress } from '../util/progress'
+import { summarizeLatencies, type LatencySummary } from '../util/stats'
+import { waitFor } from '../util/wait'
+import { forEachServer, randomTag, type Scenario, type ScenarioContext } from './context'
+
+const SIZES: Record<SizeName, { pages: number; keystrokes: number; gapMs: number }> = {
+  small: { pages: 3, keystrokes: 30, gapMs: 80 },
+  default: { pages: 5, keystrokes: 80, gapMs: 75 },
+  large: { pages: 5, keystrokes: 300, gapMs: 60 },
+}
+const CHROMIUM = process.env.BENCH_CHROMIUM ?? '/usr/bin/chromium'
+const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+const LETTERS = 'abcdefghijklmnopqrstuvwxyz'
+
+interface BrowserCase {
+  name: string
+  docChars: number
+  remote: LatencySummary
+  remoteMissing: number
+  local: LatencySummary
+}
+
+/**
+ * Latency of keystroke k = the first mutation frame whose doc holds it, minus its keydown. Each
+ * keystroke adds one to the ProseMirror doc size, counted back from the final size (the first one
+ * into an empty document also creates its paragraph).
+ */
+function keystrokeLatencies(keys: readonly number[], sizeAfter: number, frames: PageRecord['mutations']): { latencies: number[]; missing: number } {
+  const latencies: number[] = []
+  let missing = 0
+  keys.forEach((keyAt, k) => {
+    const threshold = sizeAfter - (keys.length - 1 - k)
+    const frame = frames.find(([, size]) => size >= threshold)
+    if (frame === undefined) missing++
+    else latencies.push(frame[2] - keyAt)
+  })
+  return { latencies, missing }
+}
+
+async function openPages(browser: Browser, server: RunningServer, docId: string, count: number): Promise<Page[]> {
+  const pages: Page[] = []
+  for (let i = 0; i < count; i++) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+    const page = await context.newPage()
+    // tsx compiles with keepNames: functions evaluated in the page call esbuild's __name helper.
+    await page.addInitScript('globalThis.__name = (fn) => fn')
+    await page.goto(`http://127.0.0.1:${server.port}/d/${docId}`)
+    await page.locator('.ProseMirror').waitFor({ state: 'visible', timeout: 60_000 })
+    await page.locator('[data-testid="connection-status"][data-state="online"]').waitFor({ timeout: 60_000 })
+    await page.waitForFunction(() => (window as unknown as { __collab?: unknown }).__collab !== undefined)
+    pages.push(page)
+  }
+  return pages
+}
+
+async function typeAndMeasure(pages: Page[], name: string, keystrokes: number, gapMs: number): Promise<BrowserCase & { texts: string[] }> {
+  const [typist] = pages as [Page, ...Page[]]
+  const sizeBefore = await typist.evaluate(docSize)
+  await waitFor(async () => (await Promise.all(pages.map((p) => p.evaluate(docSize)))).every((s) => s === sizeBefore), { timeoutMs: 60_000, what: 'every page holding the same document' })
+  for (const page of pages) await page.evaluate(installRecorder)
+  await typist.locator('.ProseMirror').click()
+  await typist.keyboard.press('Control+End')
+  await sleep(300)
+  for (let k = 0; k < keystrokes; k++) {
+    await typist.keyboard.press(LETTERS[k % LETTERS.length]!)
+    await sleep(gapMs)
+  }
+  const target = await typist.evaluate(docSize)
+  await waitFor(async () => (await Promise.all(pages.map((p) => p.evaluate(docSize)))).every((s) => s >= target), { timeoutMs: 30_000, what: 'every page showing every keystroke' })
+  await sleep(200)
+  const records = await Promise.all(pages.map((p) => p.evaluate(readRecord)))
+  const keys = records[0]!.keys.slice(-keystrokes)
+  const sizeAfter = await typist.evaluate(docSize)
+  const local = keystrokeLatencies(keys, sizeAfter, records[0]!.updates)
+  const remote = records.slice(1).map((r) => keystrokeLatencies(keys, sizeAfter, r.mutations))
+  return {
+    name,
+    docChars: (await typist.evaluate(docText)).length,
+    remote: summarizeLatencies(remote.flatMap((r) => r.latencies)),
+    remoteMissing: remote.reduce((s, r) => s + r.missing, 0) + local.missing,
+    local: summarizeLatencies(local.latencies),
+    texts: await Promise.all(pages.map((p) => p.evaluate(docText))),
+  }
+}
+
+export const browserScenario: Scenario = {
+  id: 7,
+  title: 'Browser: keystroke to remote paint',
+  async run(context: ScenarioContext): Promise<ScenarioReport> {
+    const startedMs = nowMs()
+    const size = SIZES[context.size]
+    const report: ScenarioReport = {
+      id: 7,
+      title: this.title,
+      setup: [
+        `${size.pages} Chromium pages (${CHROMIUM}, headless, each its own browser context) open the same document from our relay, which serves the built web app (apps/web/dist). The browsers run on the load core.`,
+        `Page 1 types ${size.keystrokes} letters through the real keyboard, one every ${size.gapMs} ms. Remote latency = keydown on page 1 → the animation frame after the DOM mutation that shows it on each other page (MutationObserver; all on performance.timeOrigin + now()); local = keydown → the animation frame after page 1's editor state holds the character (the browser inserts a typed character into the DOM before ProseMirror has it, so the DOM mutation would be too early).`,
+        'Two documents: an empty one, and one holding automerge-paper\'s final text (~105k characters, one paragraph per line) inserted through the editor before typing at its end.',
+      ],
+      tables: [],
+      targets: [],
+      convergence: [],
+      failures: [],
+      notes: ['Only ours: the web app speaks to our relay; the peers have no equivalent front end here.'],
+      wallSeconds: 0,
+      raw: {},
+    }
+    progress('  building the web app if needed')
+    const build = spawnSync('pnpm', ['--filter', '@collab/web', 'run', 'build:if-needed'], { cwd: REPO_DIR, encoding: 'utf8' })
+    if (build.status !== 0) {
+      report.failures.push({ server: 'ours', error: `building apps/web failed: ${build.stderr || build.stdout}` })
+      report.wallSeconds = (nowMs() - startedMs) / 1000
+      return report
+    }
+    const cases: BrowserCase[] = []
+    await forEachServer(context, 7, { servers: ['ours'], extraEnv: () => ({ WEB_DIST_DIR: join(REPO_DIR, 'apps/web/dist') }) }, report.failures, async ({ server }) => {
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS })
+      try {
+        for (const [name, text] of [['empty document', ''], ['~100k-character document', loadTrace('automerge-paper').endContent]] as const) {
+          const docId = `s7-${context.runTag}-${randomTag()}`
+          const pages = await openPages(browser, server, docId, size.pages)
+          if (text !== '') await pages[0]!.evaluate(fillDocument, text)
+          const result = await typeAndMeasure(pages, name, size.keystrokes, size.gapMs)
+          const { texts, ...measured } = result
+          cases.push(measured)
+          const same = texts.every((t) => t === texts[0])
+          const typed = Array.from({ length: size.keystrokes }, (_, k) => LETTERS[k % LETTERS.length]).join('')
+          report.convergence.push({
+            server: 'ours',
+            caseName: name,
+            converged: same && texts[0]!.includes(typed) && result.remoteMissing === 0,
+            detail: same ? `${texts.length} pages show the same ${texts[0]!.length.toLocaleString('en-US')} chars` : `pages differ: ${texts.map((t) => t.length).join(', ')} chars`,
+          })
+          progress(`  ${name}: remote p50 ${measured.remote.p50Ms.toFixed(1)} ms, p99 ${measured.remote.p99Ms.toFixed(1)} ms; local p50 ${measured.local.p50Ms.toFixed(1)} ms, p99 ${measured.local.p99Ms.toFixed(1)} ms`)
+          await Promise.all(pages.map((p) => p.context().close()))
+        }
+      } finally {
+        await browser.close()
+      }
+    })
+    const value = (name: string, pick: (c: BrowserCase) => number): Row['values'] => {
+      const found = cases.find((c) => c.name === name)
+      return { ours: found === undefined ? null : pick(found) }
+    }
+    const rows: Row[] = []
+    for (const name of ['empty document', '~100k-character document']) {
+      rows.push(
+        { label: `${name}: keystroke → remote paint p50`, unit: 'ms', better: 'lower', values: value(name, (c) => c.remote.p50Ms) },
+        { label: `${name}: keystroke → remote paint p99`, unit: 'ms', better: 'lower', values: value(name, (c) => c.remote.p99Ms) },
+        { label: `${name}: local keystroke → paint p50`, unit: 'ms', better: 'lower', values: value(name, (c) => c.local.p50Ms) },
+        { label: `${name}: local keystroke → paint p99`, unit: 'ms', better: 'lower', values: value(name, (c) => c.local.p99Ms) },
+      )
+    }
+    report.tables.push({ title: `${size.pages} pages, ${size.keystrokes} keystrokes`, rows })
+    const p99 = cases.find((c) => c.name === 'empty document')?.remote.p99Ms
+    report.targets.push({
+      target: `p99 keystroke → remote paint ≤ 50 ms with ${size.pages} pages`,
+      met: p99 === undefined ? null : p99 <= 50,
+      detail: p99 === undefined ? 'not measured' : `p99 ${p99.toFixed(1)} ms (empty document)`,
+    })
+    report.raw = cases
+    report.wallSeconds = (nowMs() - startedMs) / 1000
+    return report
+  },
+}

@@ -1,0 +1,35 @@
+// CPU pinning: the server under test gets core 0, the load (workers, runner, browsers) core 1, so
+// the load generators never steal the server's core. Without taskset or with one core, nothing is
+// pinned and the report says so.
+import { execFileSync } from 'node:child_process'
+import { availableParallelism } from 'node:os'
+
+export const SERVER_CPU = 0
+export const LOAD_CPU = 1
+
+let available: boolean | null = null
+
+/** True when `taskset` exists and there are at least two cores to split. */
+export function pinningAvailable(): boolean {
+  if (available === null) {
+    try {
+      execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' })
+      available = availableParallelism() >= 2
+    } catch {
+      available = false
+    }
+  }
+  return available
+}
+
+/** The command line to start `command args` pinned to `cpu` (unchanged when pinning is unavailable). */
+export function pinnedCommand(cpu: number, command: string, args: string[]): { command: string; args: string[] } {
+  if (!pinningAvailable()) return { command, args }
+  return { command: 'taskset', args: ['-c', String(cpu), command, ...args] }
+}
+
+/** Pins an already running process and all its threads to `cpu`. */
+export function pinProcess(pid: number, cpu: number): void {
+  if (!pinningAvailable()) return
+  execFileSync('taskset', ['-a', '-cp', String(cpu), String(pid)], { stdio: 'ignore' })
+}

@@ -1,0 +1,51 @@
+// Loaded into every server process with --import (all servers alike): answers the runner over the
+// IPC channel with a forced GC + memory usage and event-loop delay figures. It adds one 10 ms
+// event-loop-delay timer and nothing on any request path.
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+
+/** What the runner may ask a server process. */
+export type ProbeRequest = { probeId: number; command: 'gc' | 'lag-reset' | 'lag' | 'memory' }
+
+export interface ProbeReply {
+  probeId: number
+  rssBytes: number
+  heapUsedBytes: number
+  externalBytes: number
+  arrayBuffersBytes: number
+  lagP50Ms: number
+  lagP99Ms: number
+  lagMaxMs: number
+}
+
+const histogram = monitorEventLoopDelay({ resolution: 10 })
+histogram.enable()
+
+function isProbeRequest(message: unknown): message is ProbeRequest {
+  return typeof message === 'object' && message !== null && 'probeId' in message && 'command' in message
+}
+
+if (process.send !== undefined) {
+  process.on('message', (message: unknown) => {
+    if (!isProbeRequest(message)) return
+    const gc = (globalThis as { gc?: () => void }).gc
+    if (message.command === 'gc' && gc !== undefined) {
+      gc()
+      gc()
+    }
+    if (message.command === 'lag-reset') histogram.reset()
+    const memory = process.memoryUsage()
+    const reply: ProbeReply = {
+      probeId: message.probeId,
+      rssBytes: memory.rss,
+      heapUsedBytes: memory.heapUsed,
+      externalBytes: memory.external,
+      arrayBuffersBytes: memory.arrayBuffers,
+      lagP50Ms: histogram.percentile(50) / 1e6,
+      lagP99Ms: histogram.percentile(99) / 1e6,
+      lagMaxMs: histogram.max / 1e6,
+    }
+    process.send?.(reply)
+  })
+  // The channel must not keep a server alive that would otherwise exit.
+  process.channel?.unref()
+}

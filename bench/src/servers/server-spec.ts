@@ -1,0 +1,76 @@
+// The servers under test, each started the same way (node + tsx loader + probe, pinned to the
+// server core), differing only in entry point, environment and URL scheme.
+import { join } from 'node:path'
+import type { DialectName } from '../wire/dialect'
+import { BENCH_DIR, REPO_DIR } from '../paths'
+
+export const SERVER_IDS = ['ours', 'ours-tmpfs', 'y-websocket', 'hocuspocus', 'ws-floor'] as const
+export type ServerId = (typeof SERVER_IDS)[number]
+
+/** Peers we compare against (the floor is a bound, not a peer). */
+export const PEER_IDS: readonly ServerId[] = ['y-websocket', 'hocuspocus']
+
+export interface ServerSpec {
+  id: ServerId
+  /** Column heading in BENCHMARKS.md. */
+  label: string
+  dialect: DialectName
+  entry: string
+  /** Where its DATA_DIR lives (null: the server stores nothing). */
+  storage: 'disk' | 'tmpfs' | null
+  /** HTTP path that answers 200 once the server is ready. */
+  readyPath: string
+  wsBase(port: number): string
+  env(options: { port: number; dataDir: string | null }): Record<string, string>
+}
+
+const HOST = '127.0.0.1'
+
+function oursSpec(id: 'ours' | 'ours-tmpfs', label: string, storage: 'disk' | 'tmpfs'): ServerSpec {
+  return {
+    id,
+    label,
+    dialect: 'y-websocket',
+    entry: join(REPO_DIR, 'apps/relay/src/server.ts'),
+    storage,
+    readyPath: '/readyz',
+    wsBase: (port) => `ws://${HOST}:${port}/sync/`,
+    env: ({ port, dataDir }) => ({ PORT: String(port), HOST, DATA_DIR: dataDir ?? '', LOG_LEVEL: 'warn' }),
+  }
+}
+
+export const SERVERS: Readonly<Record<ServerId, ServerSpec>> = {
+  ours: oursSpec('ours', 'ours', 'disk'),
+  // The relay has no switch to turn persistence off; SQLite on tmpfs removes the disk, not the work.
+  'ours-tmpfs': oursSpec('ours-tmpfs', 'ours (tmpfs)', 'tmpfs'),
+  'y-websocket': {
+    id: 'y-websocket',
+    label: 'y-websocket 1.5.4',
+    dialect: 'y-websocket',
+    entry: join(BENCH_DIR, 'node_modules/y-websocket-v1/bin/server.js'),
+    storage: null,
+    readyPath: '/',
+    wsBase: (port) => `ws://${HOST}:${port}/`,
+    env: ({ port }) => ({ PORT: String(port), HOST }),
+  },
+  hocuspocus: {
+    id: 'hocuspocus',
+    label: 'Hocuspocus 3.4.4',
+    dialect: 'hocuspocus',
+    entry: join(BENCH_DIR, 'src/servers/hocuspocus-server.ts'),
+    storage: null,
+    readyPath: '/',
+    wsBase: (port) => `ws://${HOST}:${port}/`,
+    env: ({ port }) => ({ PORT: String(port), HOST }),
+  },
+  'ws-floor': {
+    id: 'ws-floor',
+    label: 'ws floor',
+    dialect: 'y-websocket',
+    entry: join(BENCH_DIR, 'src/servers/floor-server.ts'),
+    storage: null,
+    readyPath: '/',
+    wsBase: (port) => `ws://${HOST}:${port}/`,
+    env: ({ port }) => ({ PORT: String(port), HOST }),
+  },
+}

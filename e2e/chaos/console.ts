@@ -1,0 +1,31 @@
+// The only browser console messages a chaos run lets through: Chromium's own line for each
+// WebSocket attempt to this document that fails because the run cut the network or crashed the
+// relay. Anything else the app prints still fails the test.
+import type { Peers } from '../support/pages'
+
+const OFFLINE_ERRORS = ['Error in connection establishment: net::ERR_INTERNET_DISCONNECTED']
+const RELAY_DOWN_ERRORS = [
+  'Error in connection establishment: net::ERR_CONNECTION_REFUSED',
+  'Error during WebSocket handshake: Unexpected response code: 503',
+]
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+/** `http(s)://host[:port]` → the sync URL of `docId` as Chromium prints it. */
+function syncUrlPattern(baseUrl: string, docId: string): string {
+  const url = new URL(baseUrl)
+  const scheme = url.protocol === 'https:' ? 'wss' : 'ws'
+  return `${scheme}://${escapeRegExp(url.host)}/sync/${escapeRegExp(docId)}(\\?[^']*)?`
+}
+
+export function allowFaultConsoleMessages(peers: Peers, options: { baseUrl: string; docId: string; relayCrashes: boolean }): void {
+  const errors = [...OFFLINE_ERRORS, ...(options.relayCrashes ? RELAY_DOWN_ERRORS : [])]
+  peers.allowConsole(
+    new RegExp(`^WebSocket connection to '${syncUrlPattern(options.baseUrl, options.docId)}' failed: (${errors.map(escapeRegExp).join('|')})$`),
+    options.relayCrashes
+      ? 'the chaos run cuts pages off the network and crashes the relay on purpose'
+      : 'the chaos run cuts pages off the network on purpose',
+  )
+}
