@@ -2,7 +2,7 @@
 // What the action does exactly depends on the live document (where the caret is, what the
 // others just typed); positions come from the plan as counts and fractions.
 import type { Page } from '@playwright/test'
-import { focusEnd, waitForSelectionSync } from '../support/collab'
+import { editor, waitForSelectionSync } from '../support/collab'
 import type { ActionSpec, BlockTarget, MarkName, PasteShape } from './plan'
 import { type CaretInfo, caretInfo, clickPoint, historyState, pasteInto, refusalTotal, safeSpan, waitForLocalMarker } from './probe'
 
@@ -38,6 +38,13 @@ async function pressTimes(page: Page, key: string, times: number): Promise<void>
   await settleSelection(page)
 }
 
+/** Clicks into the editor and puts the caret at the end of the document, as a user coming back to it. */
+export async function focusEditor(page: Page): Promise<void> {
+  await editor(page).click()
+  await settleSelection(page)
+  await pressTimes(page, 'ControlOrMeta+End', 1)
+}
+
 /**
  * Makes the caret usable for typing: the editor focused, the selection collapsed, not inside a
  * marker (typing there would break the token; the in-page guard would refuse it anyway).
@@ -45,7 +52,7 @@ async function pressTimes(page: Page, key: string, times: number): Promise<void>
 async function prepareCaret(page: Page): Promise<CaretInfo> {
   let info = await caretInfo(page)
   if (!info.focused) {
-    await focusEnd(page)
+    await focusEditor(page)
     info = await caretInfo(page)
   }
   if (!info.collapsed) {
@@ -114,7 +121,7 @@ async function paste(target: ActionTarget, spec: Extract<ActionSpec, { kind: 'pa
 }
 
 async function move(page: Page, spec: Extract<ActionSpec, { kind: 'move' }>): Promise<ActionOutcome> {
-  if (!(await caretInfo(page)).focused) await focusEnd(page)
+  if (!(await caretInfo(page)).focused) await focusEditor(page)
   switch (spec.how) {
     case 'left':
       await pressTimes(page, 'ArrowLeft', spec.count)
@@ -194,7 +201,7 @@ async function mark(page: Page, spec: Extract<ActionSpec, { kind: 'mark' }>): Pr
 }
 
 async function history(page: Page, spec: Extract<ActionSpec, { kind: 'undo' | 'redo' }>): Promise<ActionOutcome> {
-  if (!(await caretInfo(page)).focused) await focusEnd(page)
+  if (!(await caretInfo(page)).focused) await focusEditor(page)
   const state = await historyState(page)
   if (spec.kind === 'undo' ? !state.canUndo : !state.canRedo) return 'skipped'
   if (spec.via === 'toolbar') return await clickToolbar(page, spec.kind)

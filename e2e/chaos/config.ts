@@ -1,5 +1,5 @@
 // What a chaos run is asked to do, from the environment. Every knob has a CI-sized default.
-import { LOSS_CAUSES, type LossCause } from './ledger'
+import { KNOWN_BUGS, type KnownBug } from './ledger'
 import { parseSeed, randomSeed } from './prng'
 
 /** Thrown for an environment variable the suite cannot use. */
@@ -10,26 +10,37 @@ export class InvalidChaosSettingError extends Error {
   }
 }
 
+/** Which pinned regression seeds to add: one (picked by the random seed), all, or none. */
+export type PinnedMode = 'one' | 'all' | 'none'
+
 export interface ChaosSettings {
-  /** Seeds to run, one test each. */
+  /** Seeds to run, one test each (pinned seeds not included). */
   seeds: number[]
+  pinned: PinnedMode
   pages: number
   actionsPerPage: number
   faults: number
   /** Fail on duplicates attributed to concurrent paragraph splits too. */
   strict: boolean
   /**
-   * Loss causes reported but not failed on (CHAOS_KNOWN_LOSSES): a stopgap for CI while an
-   * upstream bug is open, never a way to claim "no loss". Empty by default.
+   * Known product bugs reported but not failed on (CHAOS_KNOWN_BUGS): a stopgap for CI while the
+   * bug is open, never a way to claim "no loss". Empty by default.
    */
-  knownLosses: LossCause[]
+  knownBugs: KnownBug[]
 }
 
-type Env = Readonly<Record<string, string | undefined>>
+/** The environment; the drawn default seed is remembered in it (`CHAOS_RUN_SEED`). */
+type Env = Record<string, string | undefined>
+
+const DEFAULTS = { pages: 4, actionsPerPage: 50, faults: 5 } as const
+
+function isSet(value: string | undefined): value is string {
+  return value !== undefined && value.trim() !== ''
+}
 
 function intSetting(env: Env, variable: string, fallback: number, min: number, max: number): number {
   const raw = env[variable]
-  if (raw === undefined || raw.trim() === '') return fallback
+  if (!isSet(raw)) return fallback
   const value = Number(raw)
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new InvalidChaosSettingError(variable, raw, `an integer from ${min} to ${max}`)
@@ -38,39 +49,62 @@ function intSetting(env: Env, variable: string, fallback: number, min: number, m
 }
 
 /**
- * Seeds: `SEED=n` reproduces one run; `CHAOS_SEEDS=5` runs five random seeds; `CHAOS_SEEDS=1,2,3`
- * runs those. By default one random seed, drawn once per `playwright test` invocation: the
- * runner process draws it and its workers inherit it through `CHAOS_RUN_SEED`, so every process
- * lists the same test titles.
+ * `SEED=n` reproduces one run; `CHAOS_SEEDS=5` runs five random seeds; `CHAOS_SEEDS=1,2,3` runs
+ * those. By default one random seed, drawn once per `playwright test` invocation: the runner
+ * process draws it and its workers inherit it through `CHAOS_RUN_SEED`, so every process lists
+ * the same test titles.
  */
-function seedsFrom(env: Env, mutableEnv: Record<string, string | undefined>): number[] {
-  const single = env.SEED
-  if (single !== undefined && single.trim() !== '') return [parseSeed(single)]
+function seedsFrom(env: Env): number[] {
+  if (isSet(env.SEED)) return [parseSeed(env.SEED)]
   const many = env.CHAOS_SEEDS?.trim()
   if (many !== undefined && many.includes(',')) return many.split(',').filter((part) => part.trim() !== '').map(parseSeed)
   const count = intSetting(env, 'CHAOS_SEEDS', 1, 1, 1_000)
-  mutableEnv.CHAOS_RUN_SEED ??= Array.from({ length: count }, () => randomSeed()).join(',')
-  return (mutableEnv.CHAOS_RUN_SEED ?? '').split(',').map(parseSeed)
+  env.CHAOS_RUN_SEED ??= Array.from({ length: count }, () => randomSeed()).join(',')
+  return env.CHAOS_RUN_SEED.split(',').map(parseSeed)
 }
 
-function knownLossesFrom(env: Env): LossCause[] {
-  const raw = env.CHAOS_KNOWN_LOSSES?.trim() ?? ''
+function pinnedFrom(env: Env): PinnedMode {
+  // Reproducing one seed runs exactly that seed.
+  if (isSet(env.SEED)) return 'none'
+  const raw = env.CHAOS_PINNED?.trim() ?? ''
+  if (raw === '') return 'one'
+  if (raw === '1') return 'all'
+  if (raw === '0') return 'none'
+  throw new InvalidChaosSettingError('CHAOS_PINNED', raw, '1 (all pinned seeds) or 0 (none)')
+}
+
+function knownBugsFrom(env: Env): KnownBug[] {
+  const raw = env.CHAOS_KNOWN_BUGS?.trim() ?? ''
   if (raw === '') return []
   return raw.split(',').map((part) => {
-    const cause = part.trim() as LossCause
-    if (!LOSS_CAUSES.includes(cause)) throw new InvalidChaosSettingError('CHAOS_KNOWN_LOSSES', raw, `a comma list of ${LOSS_CAUSES.join(', ')}`)
-    return cause
+    const bug = part.trim() as KnownBug
+    if (!KNOWN_BUGS.includes(bug)) throw new InvalidChaosSettingError('CHAOS_KNOWN_BUGS', raw, `a comma list of ${KNOWN_BUGS.join(', ')}`)
+    return bug
   })
 }
 
-/** Reads the settings; `process.env` is also where the drawn default seed is remembered. */
-export function readChaosSettings(env: Record<string, string | undefined> = process.env): ChaosSettings {
+/** Reads the settings. */
+export function readChaosSettings(env: Env = process.env): ChaosSettings {
   return {
-    seeds: seedsFrom(env, env),
-    pages: intSetting(env, 'CHAOS_PAGES', 4, 2, 12),
-    actionsPerPage: intSetting(env, 'CHAOS_ACTIONS', 50, 5, 5_000),
-    faults: intSetting(env, 'CHAOS_FAULTS', 5, 0, 200),
+    seeds: seedsFrom(env),
+    pinned: pinnedFrom(env),
+    pages: intSetting(env, 'CHAOS_PAGES', DEFAULTS.pages, 2, 12),
+    actionsPerPage: intSetting(env, 'CHAOS_ACTIONS', DEFAULTS.actionsPerPage, 5, 5_000),
+    faults: intSetting(env, 'CHAOS_FAULTS', DEFAULTS.faults, 0, 200),
     strict: env.CHAOS_STRICT === '1',
-    knownLosses: knownLossesFrom(env),
+    knownBugs: knownBugsFrom(env),
   }
+}
+
+/** The command that reruns `seed` with these settings (defaults left out). */
+export function reproduceCommand(seed: number, settings: ChaosSettings, baseUrl: string | null): string {
+  const overrides = [
+    settings.pages !== DEFAULTS.pages ? `CHAOS_PAGES=${settings.pages}` : '',
+    settings.actionsPerPage !== DEFAULTS.actionsPerPage ? `CHAOS_ACTIONS=${settings.actionsPerPage}` : '',
+    settings.faults !== DEFAULTS.faults ? `CHAOS_FAULTS=${settings.faults}` : '',
+    settings.strict ? 'CHAOS_STRICT=1' : '',
+    settings.knownBugs.length > 0 ? `CHAOS_KNOWN_BUGS=${settings.knownBugs.join(',')}` : '',
+    baseUrl !== null ? `E2E_BASE_URL=${baseUrl}` : '',
+  ].filter(Boolean)
+  return [`SEED=${seed}`, ...overrides, 'pnpm --filter @collab/e2e exec playwright test specs/chaos.spec.ts'].join(' ')
 }

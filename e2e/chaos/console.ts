@@ -6,6 +6,11 @@ import type { Peers } from '../support/pages'
 const OFFLINE_ERRORS = ['Error in connection establishment: net::ERR_INTERNET_DISCONNECTED']
 const RELAY_DOWN_ERRORS = [
   'Error in connection establishment: net::ERR_CONNECTION_REFUSED',
+  // SIGKILL in the middle of an opening handshake.
+  'Error in connection establishment: net::ERR_CONNECTION_RESET',
+  'Error during WebSocket handshake: net::ERR_CONNECTION_RESET',
+  'Error during WebSocket handshake: net::ERR_EMPTY_RESPONSE',
+  'Connection closed before receiving a handshake response',
   'Error during WebSocket handshake: Unexpected response code: 503',
 ]
 

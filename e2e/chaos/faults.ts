@@ -12,6 +12,8 @@ import type { ChaosSlot } from './slot'
 
 /** Reconnecting after a fault waits out the client's backoff on a loaded 2-core machine. */
 export const HEAL_TIMEOUT_MS = 90_000
+/** How often a pending relay crash checks whether a fresh page has finished its first visit. */
+const HOLD_POLL_MS = 50
 /** How long markers may take to reappear after a reload (IndexedDB, then the relay). */
 const RELOAD_RECOVERY_MS = 20_000
 
@@ -61,6 +63,7 @@ export function needsServiceWorker(steps: Map<number, FaultStep[]>, fromAction: 
 /** The relay's availability, shared by the crash driver and the page faults that need the relay. */
 export class RelayControl {
   private downUntil: Promise<void> | null = null
+  private holds = 0
   crashes = 0
 
   constructor(private readonly relay: RelayProcess | null) {}
@@ -74,10 +77,27 @@ export class RelayControl {
     await this.downUntil
   }
 
+  /**
+   * Runs `work` with the relay up and keeps it up meanwhile. For a fresh browser context's first
+   * visit: it has no service worker yet, so it cannot even load the app without the relay, and a
+   * crash during that visit (a different fault than the ones planned) breaks its worker's
+   * registration for the whole session.
+   */
+  async keepUpWhile<T>(work: () => Promise<T>): Promise<T> {
+    await this.whenUp()
+    this.holds += 1
+    try {
+      return await work()
+    } finally {
+      this.holds -= 1
+    }
+  }
+
   /** SIGKILL, stay down for `downMs` (the fault's length, not a wait for a condition), start again. */
   async crash(downMs: number): Promise<void> {
     const relay = this.relay
     if (relay === null) return
+    while (this.holds > 0) await new Promise((resolve) => setTimeout(resolve, HOLD_POLL_MS))
     let markUp = (): void => {}
     this.downUntil = new Promise((resolve) => {
       markUp = resolve
@@ -165,7 +185,7 @@ export async function runFaultStep(step: FaultStep, slot: ChaosSlot, env: FaultE
       await expectConnection(slot.page, 'online', HEAL_TIMEOUT_MS)
       await expectSaved(slot.page, HEAL_TIMEOUT_MS)
       await slot.drainInto(env.ledger)
-      await slot.replace(env.peers, env.docId, { serviceWorker: env.wantsServiceWorker(slot) })
+      await env.relay.keepUpWhile(() => slot.replace(env.peers, env.docId, { serviceWorker: env.wantsServiceWorker(slot) }))
       env.note(`${leaving} closed; ${slot.writer} joined in a fresh context`)
       return
     }

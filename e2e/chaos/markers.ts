@@ -50,12 +50,14 @@ export interface MarkerCopy {
   after: string
 }
 
-export type DuplicateCause = 'split' | 'unexplained'
+export type DuplicateCause = 'split' | 'undo-restore' | 'unexplained'
 
 export interface DuplicateMarker {
   marker: string
   count: number
   cause: DuplicateCause
+  /** The copies carry the same neighbouring text (a copied span). */
+  sharedContext: boolean
   copies: MarkerCopy[]
 }
 
@@ -101,16 +103,31 @@ export function locateCopies(blocks: readonly string[], marker: string): MarkerC
 }
 
 /**
- * Attributes a duplicated marker. y-prosemirror 1.3.7 turns a paragraph split into "shorten the
- * paragraph + insert a copy of its tail"; two concurrent splits of one paragraph both copy the
- * overlapping tail (yjs/y-prosemirror#161). Such copies sit in different blocks and carry the
- * same neighbouring text (the rest of the copied tail). Anything else — two copies in one block,
- * or copies with nothing in common around them — is unexplained.
+ * What made the extra copy, as the page that made it saw it (the others only see a remote update):
+ * `merge` = no page made it locally, the copies arose from merging concurrent edits; `undo` = an
+ * undo or redo transaction; `edit` = a page's own edit or the binding itself.
  */
-export function classifyDuplicate(blocks: readonly string[], marker: string): DuplicateMarker {
+export type CopyOrigin = 'merge' | 'undo' | 'edit'
+
+/**
+ * Attributes a duplicated marker. Yjs never duplicates an item, so every copy of a marker is a set
+ * of items some page's transaction created; the ledger knows whether any page's own transaction
+ * raised the count (see {@link CopyOrigin}).
+ *
+ * - `split`: the copies arose only from merging concurrent edits. Each page's transaction that
+ *   copied the marker also deleted the original — a move. y-prosemirror 1.3.7 does exactly that
+ *   for a paragraph split ("shorten the paragraph + insert a copy of its tail"), a join ("delete
+ *   the paragraph + append a copy") and a block type change ("delete the element + insert a copy");
+ *   two such moves of the same text made concurrently leave two copies (yjs/y-prosemirror#161).
+ *   `sharedContext` says whether the copies still carry the same neighbouring text (the rest of
+ *   the copied span), which later edits around either copy can change.
+ * - `undo-restore`: an undo or redo brought back original text that had been copied elsewhere.
+ * - `unexplained`: a page's own edit (or the binding on its own) made the extra copy.
+ */
+export function classifyDuplicate(blocks: readonly string[], marker: string, origin: CopyOrigin): DuplicateMarker {
   const copies = locateCopies(blocks, marker)
   const first = copies[0]
-  const distinctBlocks = new Set(copies.map((copy) => copy.block)).size === copies.length
-  const split = first !== undefined && distinctBlocks && copies.slice(1).every((copy) => sharesContext(first, copy))
-  return { marker, count: copies.length, cause: split ? 'split' : 'unexplained', copies }
+  const sharedContext = first !== undefined && copies.slice(1).every((copy) => sharesContext(first, copy))
+  const cause: DuplicateCause = origin === 'undo' ? 'undo-restore' : origin === 'merge' ? 'split' : 'unexplained'
+  return { marker, count: copies.length, cause, sharedContext, copies }
 }

@@ -210,6 +210,30 @@ export function drawPlan(options: PlanOptions): ChaosPlan {
   return { ...options, scripts, faults }
 }
 
+/** Short description of an action for the action log, e.g. `block:heading-2`, `delete:backward/6`. */
+export function describeAction(spec: ActionSpec): string {
+  switch (spec.kind) {
+    case 'block':
+      return `block:${spec.target}`
+    case 'mark':
+      return `mark:${spec.mark}/${spec.via}/${spec.length}`
+    case 'move':
+      return `move:${spec.how}`
+    case 'delete':
+      return `delete:${spec.direction}/${spec.length}`
+    case 'paste':
+      return `paste:${spec.shape}${spec.withMarker ? '+marker' : ''}`
+    case 'undo':
+    case 'redo':
+      return `${spec.kind}/${spec.via}`
+    case 'type':
+    case 'marker':
+    case 'enter':
+    case 'join':
+      return spec.kind
+  }
+}
+
 /** Counts by kind, for the report. */
 export function countByKind<T extends { kind: string }>(items: Iterable<T>): Record<string, number> {
   const counts: Record<string, number> = {}

@@ -14,14 +14,19 @@ export interface ActionTally {
 export interface LostMarker {
   marker: string
   cause: LossCause
-  /** Listed in CHAOS_KNOWN_LOSSES: reported, not failed on. */
+  /** Listed in CHAOS_KNOWN_BUGS: reported, not failed on. */
   tolerated: boolean
   /** Every count change any page saw for it, first ones first. */
   history: ObservedEvent[]
 }
 
+export interface ReportedDuplicate extends DuplicateMarker {
+  history: ObservedEvent[]
+}
+
 export interface ChaosReport {
   seed: number
+  startedAt: string
   result: 'pass' | 'fail'
   failures: string[]
   target: string
@@ -37,8 +42,9 @@ export interface ChaosReport {
     /** expected markers × documents checked (every page and the fresh page). */
     checked: number
     lost: LostMarker[]
-    splitDuplicates: DuplicateMarker[]
-    unexplainedDuplicates: DuplicateMarker[]
+    splitDuplicates: ReportedDuplicate[]
+    undoRestoreDuplicates: ReportedDuplicate[]
+    unexplainedDuplicates: ReportedDuplicate[]
   }
   guardRefusals: number
   /** From "every fault healed" (all pages online, relay up) to identical documents and state vectors. */
@@ -65,18 +71,21 @@ function countBy(keys: readonly string[]): Record<string, number> {
 function describeLosses(lost: readonly LostMarker[]): string {
   if (lost.length === 0) return ''
   const tolerated = lost.filter((marker) => marker.tolerated).length
-  return ` (${tally(countBy(lost.map((marker) => marker.cause)))}${tolerated > 0 ? `; ${tolerated} tolerated by CHAOS_KNOWN_LOSSES` : ''})`
+  return ` (${tally(countBy(lost.map((marker) => marker.cause)))}${tolerated > 0 ? `; ${tolerated} tolerated` : ''})`
 }
 
 /** The one summary line of a run. */
 export function summaryLine(report: ChaosReport): string {
   const seconds = (ms: number | null): string => (ms === null ? '–' : `${(ms / 1000).toFixed(1)}s`)
+  const { markers } = report
+  const tolerated = report.notes.filter((note) => note.startsWith('tolerated by CHAOS_KNOWN_BUGS')).length
+  const verdict = `${report.result.toUpperCase()}${tolerated > 0 ? ` (${tolerated} known-bug finding(s) tolerated by CHAOS_KNOWN_BUGS)` : ''}`
   return (
-    `chaos seed=${report.seed} ${report.result.toUpperCase()}: ${report.pages} pages, ${report.actions.total} actions, ` +
-    `faults [${tally(report.faults.executed)}], markers ${report.markers.expected} expected × checked ${report.markers.checked}, ` +
-    `lost ${report.markers.lost.length}${describeLosses(report.markers.lost)}, splitDuplicates ${report.markers.splitDuplicates.length}, ` +
-    `unexplained duplicates ${report.markers.unexplainedDuplicates.length}, converged in ${seconds(report.convergeMs)}, ` +
-    `took ${seconds(report.totalMs)}` +
+    `chaos seed=${report.seed} ${verdict}: ${report.pages} pages, ${report.actions.total} actions, ` +
+    `faults [${tally(report.faults.executed)}], markers ${markers.expected} expected × checked ${markers.checked}, ` +
+    `lost ${markers.lost.length}${describeLosses(markers.lost)}, splitDuplicates ${markers.splitDuplicates.length}, ` +
+    `undoRestoreDuplicates ${markers.undoRestoreDuplicates.length}, unexplained duplicates ${markers.unexplainedDuplicates.length}, ` +
+    `converged in ${seconds(report.convergeMs)}, took ${seconds(report.totalMs)}` +
     (report.failures.length > 0 ? ` — ${report.failures.length} failure(s); reproduce: ${report.reproduce}` : '')
   )
 }
@@ -99,6 +108,8 @@ export function writeReport(dir: string, report: ChaosReport): string {
     failed: runs.filter((run) => run.result === 'fail').map((run) => run.seed),
     actions: runs.reduce((sum, run) => sum + run.actions.total, 0),
     splitDuplicates: runs.reduce((sum, run) => sum + run.markers.splitDuplicates.length, 0),
+    undoRestoreDuplicates: runs.reduce((sum, run) => sum + run.markers.undoRestoreDuplicates.length, 0),
+    unexplainedDuplicates: runs.reduce((sum, run) => sum + run.markers.unexplainedDuplicates.length, 0),
     lost: runs.reduce((sum, run) => sum + run.markers.lost.length, 0),
   }
   writeFileSync(temporary, `${JSON.stringify({ summary, runs }, null, 2)}\n`)

@@ -2,11 +2,11 @@
 // one joins (a fresh browser context: no IndexedDB, a new Yjs client), the incarnation goes up and
 // the new page writes its markers under a new writer id (`A1`, then `A2`…).
 import type { Peer, Peers } from '../support/pages'
-import { focusEnd, openDoc, waitForServiceWorker } from '../support/collab'
-import type { ActionTarget } from './actions'
+import { openDoc, waitForServiceWorker } from '../support/collab'
+import { type ActionTarget, focusEditor } from './actions'
 import type { MarkerLedger } from './ledger'
 import { markerToken } from './markers'
-import { drainProbe, installChaosProbe } from './probe'
+import { drainProbe, installChaosProbe, installChaosProbeOnLoad } from './probe'
 
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
 
@@ -49,10 +49,11 @@ export class ChaosSlot implements ActionTarget {
 
   /** Opens the document online, lets the service worker take over if asked, installs the probe. */
   async open(docId: string, options: { serviceWorker: boolean }): Promise<void> {
+    await installChaosProbeOnLoad(this.peer.context, this.writer)
     await openDoc(this.page, docId)
     if (options.serviceWorker) await waitForServiceWorker(this.page)
     await installChaosProbe(this.page, this.writer)
-    await focusEnd(this.page)
+    await focusEditor(this.page)
   }
 
   /** Closes this page's context (its local data is gone) and opens the next incarnation. */

@@ -15,6 +15,9 @@ export interface BenchConfig {
   profileRelay: boolean
   /** Load worker processes (all on the load core). */
   workers: number
+  /** Before each server's run, wait up to this long for CPU pressure below `quietThreshold`. */
+  quietMaxWaitMs: number
+  quietThreshold: number
 }
 
 /** An environment variable has a value the bench cannot use. */
@@ -34,6 +37,13 @@ function list<T extends string | number>(variable: string, raw: string | undefin
   return allowed.filter((a) => values.includes(a))
 }
 
+function number(variable: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined || raw.trim() === '') return fallback
+  const value = Number(raw)
+  if (!Number.isFinite(value) || value < min || value > max) throw new BenchConfigError(variable, raw, `a number from ${min} to ${max}`)
+  return value
+}
+
 export function loadBenchConfig(env: Readonly<Record<string, string | undefined>> = process.env): BenchConfig {
   const size = (env.BENCH_SIZE ?? 'default').trim() as SizeName
   if (!SIZES.includes(size)) throw new BenchConfigError('BENCH_SIZE', env.BENCH_SIZE ?? '', SIZES.join(' | '))
@@ -45,5 +55,7 @@ export function loadBenchConfig(env: Readonly<Record<string, string | undefined>
     servers: list('BENCH_SERVERS', env.BENCH_SERVERS, SERVER_IDS, (s) => s as ServerId),
     profileRelay: env.BENCH_PROFILE === '1',
     workers,
+    quietMaxWaitMs: 1000 * number('BENCH_QUIET_MAX_WAIT_S', env.BENCH_QUIET_MAX_WAIT_S, 10, 0, 600),
+    quietThreshold: number('BENCH_QUIET_THRESHOLD', env.BENCH_QUIET_THRESHOLD, 0.25, 0, 1),
   }
 }

@@ -9,6 +9,7 @@ export async function connectMany(clients: readonly LightClient[], concurrency: 
   const startMs = nowMs()
   let next = 0
   let failures = 0
+  let firstError = ''
   const deadline = Date.now() + timeoutMs
   const lane = async (): Promise<void> => {
     while (next < clients.length) {
@@ -19,17 +20,19 @@ export async function connectMany(clients: readonly LightClient[], concurrency: 
           client.synced,
           new Promise((_, reject) => setTimeout(() => reject(new Error('sync timeout')), Math.max(1, deadline - Date.now()))),
         ])
-      } catch {
+      } catch (error) {
         failures++
+        firstError ||= (error as Error).message
       }
     }
   }
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, clients.length)) }, lane))
-  return summarize(clients, startMs, failures)
+  return { ...summarize(clients, startMs, failures), firstError }
 }
 
-export function summarize(clients: readonly LightClient[], startMs: number, failures: number): ConnectResult {
+export function summarize(clients: readonly LightClient[], startMs: number, failures: number, firstError = ''): ConnectResult {
   return {
+    firstError,
     count: clients.length,
     failures,
     startMs,

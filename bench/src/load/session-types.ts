@@ -41,6 +41,8 @@ export interface ClosedLoopResult extends SendTimes {
 export interface ConnectResult {
   count: number
   failures: number
+  /** The first failure's message ('' when none failed). */
+  firstError: string
   startMs: number
   endMs: number
   /** Per client: connect start → sync step 2 received, ms. */

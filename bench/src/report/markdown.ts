@@ -79,6 +79,14 @@ export function renderBenchmarks(stored: StoredScenario[], intro: string[]): str
         (bad.length > 0 ? ` Not converged: ${bad.map((c) => `${SERVERS[c.server].label} ${c.caseName} (${c.detail})`).join('; ')}.` : ''),
       '',
     )
+    const pressure = Object.entries(report.pressure ?? {}) as [ServerId, { before: number | null; during: number | null; waitedMs: number }][]
+    if (pressure.length > 0 && pressure.some(([, p]) => p.during !== null)) {
+      const pct = (v: number | null) => (v === null ? 'n/a' : `${(100 * v).toFixed(0)}%`)
+      out.push(
+        `CPU pressure during each server's run (share of time some task waited for a CPU — other jobs on this shared machine plus our own load; /proc/pressure/cpu): ${pressure.map(([id, p]) => `${SERVERS[id].label} ${pct(p.during)}`).join(', ')}.`,
+        '',
+      )
+    }
     for (const f of report.failures) out.push(`- **${SERVERS[f.server].label} failed:** ${f.error.split('\n')[0]}`)
     for (const n of report.notes) out.push(`- ${n}`)
     out.push('')

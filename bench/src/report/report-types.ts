@@ -40,6 +40,11 @@ export interface ScenarioReport {
   tables: Table[]
   targets: TargetCheck[]
   convergence: ConvergenceCheck[]
+  /**
+   * CPU pressure (share of time some task waited for a CPU, from /proc/pressure/cpu) before and
+   * during each server's run: other jobs on a shared machine, and our own load contending.
+   */
+  pressure: Partial<Record<ServerId, { before: number | null; during: number | null; waitedMs: number }>>
   /** Servers that failed to run this scenario, with the error. */
   failures: { server: ServerId; error: string }[]
   notes: string[]

@@ -9,6 +9,7 @@ import { createDataDir, removeDataDir, RunningServer } from '../servers/server-p
 import { SERVERS, type ServerId, type ServerSpec } from '../servers/server-spec'
 import type { ConvergenceCheck, ScenarioReport } from '../report/report-types'
 import { freePort } from '../util/ports'
+import { cpuStallMicros, waitForQuiet } from '../util/cpu-pressure'
 import { progress } from '../util/progress'
 import { readTexts } from '../wire/doc-client'
 import { DIALECTS } from '../wire/dialect'
@@ -41,55 +42,146 @@ export interface ServerLoopOptions {
   extraEnv?: (spec: ServerSpec) => Record<string, string>
 }
 
+/** A server process managed for a scenario: its DATA_DIR, optional profile, restart and disposal. */
+export interface ManagedServer extends ServerSession {
+  dispose(): Promise<void>
+}
+
+/** Starts `spec` for scenario `scenarioId` (fresh DATA_DIR; CPU profile when BENCH_PROFILE=1). */
+export async function startManaged(context: ScenarioContext, scenarioId: number, spec: ServerSpec, options: ServerLoopOptions): Promise<ManagedServer> {
+  const dataDir = createDataDir(spec)
+  const profileDir = context.config.profileRelay && spec.id.startsWith('ours') ? join(RESULTS_DIR, 'profiles', `s${scenarioId}-${spec.id}`) : undefined
+  if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true })
+  const start = async (): Promise<RunningServer> =>
+    RunningServer.start(spec, {
+      port: await freePort(),
+      dataDir,
+      ...(options.extraEnv ? { extraEnv: options.extraEnv(spec) } : {}),
+      ...(profileDir !== undefined ? { cpuProfileDir: profileDir } : {}),
+    })
+  let server: RunningServer
+  try {
+    server = await start()
+  } catch (error) {
+    removeDataDir(dataDir)
+    throw error
+  }
+  return {
+    spec,
+    get server() {
+      return server
+    },
+    restart: async () => {
+      await server.stop()
+      server = await start()
+      return server
+    },
+    dispose: async () => {
+      await server.stop()
+      removeDataDir(dataDir)
+    },
+  }
+}
+
+function recordFailure(report: Pick<ScenarioReport, 'id' | 'failures'>, id: ServerId, error: unknown, server: RunningServer | null): void {
+  const message = error instanceof Error ? error.message : String(error)
+  progress(`scenario ${report.id}: ${SERVERS[id].label} FAILED: ${message.split('\n')[0]}`)
+  report.failures.push({ server: id, error: `${message}${server !== null ? `\n${server.outputTail()}` : ''}` })
+}
+
 /**
- * Runs `body` once per server, each in its own freshly started process; a server that fails is
- * recorded in `failures` and the loop goes on.
+ * Runs `body` once per server, each in its own freshly started process, after waiting for a quiet
+ * machine; a server that fails is recorded in `failures` and the loop goes on.
  */
 export async function forEachServer(
   context: ScenarioContext,
-  scenarioId: number,
+  report: Pick<ScenarioReport, 'id' | 'failures' | 'pressure'>,
   options: ServerLoopOptions,
-  failures: ScenarioReport['failures'],
   body: (session: ServerSession) => Promise<void>,
 ): Promise<void> {
   for (const id of options.servers) {
     if (!context.config.servers.includes(id)) continue
     const spec = SERVERS[id]
-    const dataDir = createDataDir(spec)
-    const profileDir = context.config.profileRelay && spec.id.startsWith('ours') ? join(RESULTS_DIR, 'profiles', `s${scenarioId}-${spec.id}`) : undefined
-    if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true })
-    const start = async (): Promise<RunningServer> =>
-      RunningServer.start(spec, {
-        port: await freePort(),
-        dataDir,
-        ...(options.extraEnv ? { extraEnv: options.extraEnv(spec) } : {}),
-        ...(profileDir !== undefined ? { cpuProfileDir: profileDir } : {}),
-      })
-    let server: RunningServer | null = null
+    let managed: ManagedServer | null = null
     try {
-      progress(`scenario ${scenarioId}: ${spec.label}`)
-      server = await start()
-      const session: ServerSession = {
-        spec,
-        get server() {
-          return server!
-        },
-        restart: async () => {
-          await server?.stop()
-          server = await start()
-          return server
-        },
-      }
-      await body(session)
+      const quiet = await waitForQuiet(context.config.quietThreshold, context.config.quietMaxWaitMs)
+      progress(`scenario ${report.id}: ${spec.label} (CPU pressure ${formatPressure(quiet.pressure)}${quiet.waitedMs > 1_000 ? ` after waiting ${(quiet.waitedMs / 1000).toFixed(0)} s for a quieter machine` : ''})`)
+      managed = await startManaged(context, report.id, spec, options)
+      const stall = stallMeter()
+      await body(managed)
+      report.pressure[id] = { before: quiet.pressure, during: stall.share(), waitedMs: quiet.waitedMs }
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error)
-      progress(`scenario ${scenarioId}: ${spec.label} FAILED: ${message.split('\n')[0]}`)
-      failures.push({ server: id, error: `${message}${server !== null ? `\n${server.outputTail()}` : ''}` })
+      recordFailure(report, id, error, managed?.server ?? null)
     } finally {
-      await server?.stop()
-      removeDataDir(dataDir)
+      await managed?.dispose()
     }
   }
+}
+
+/** Share of wall time some task waited for a CPU since it was created (null without PSI). */
+export function stallMeter(): { share(): number | null; totals(): { stalledMs: number; wallMs: number } } {
+  const before = cpuStallMicros()
+  const startMs = Date.now()
+  const totals = () => {
+    const after = cpuStallMicros()
+    return { stalledMs: before === null || after === null ? Number.NaN : (after - before) / 1000, wallMs: Date.now() - startMs }
+  }
+  return {
+    share: () => {
+      const t = totals()
+      return Number.isNaN(t.stalledMs) ? null : t.stalledMs / Math.max(1, t.wallMs)
+    },
+    totals,
+  }
+}
+
+/**
+ * Interleaved runs for latency- and time-sensitive scenarios on a shared machine: every server is
+ * started up front, then each round runs every case on every server in turn, so a burst of load
+ * from other jobs hits all servers alike instead of one server's whole run. A server that fails a
+ * case is recorded and skipped from then on.
+ */
+export async function runInterleaved<C>(
+  context: ScenarioContext,
+  report: Pick<ScenarioReport, 'id' | 'failures' | 'pressure'>,
+  options: ServerLoopOptions & { rounds: number; cases: readonly C[]; caseLabel(c: C): string },
+  runCase: (session: ServerSession, item: C, round: number) => Promise<void>,
+): Promise<void> {
+  const managed: ManagedServer[] = []
+  const stalls = new Map<ServerId, { stalledMs: number; wallMs: number }>()
+  try {
+    for (const id of options.servers) {
+      if (!context.config.servers.includes(id)) continue
+      try {
+        managed.push(await startManaged(context, report.id, SERVERS[id], options))
+      } catch (error) {
+        recordFailure(report, id, error, null)
+      }
+    }
+    const failed = new Set<ServerId>()
+    for (let round = 0; round < options.rounds; round++) {
+      const quiet = await waitForQuiet(context.config.quietThreshold, context.config.quietMaxWaitMs)
+      progress(`scenario ${report.id}: round ${round + 1}/${options.rounds} (CPU pressure ${formatPressure(quiet.pressure)}${quiet.waitedMs > 1_000 ? ` after waiting ${(quiet.waitedMs / 1000).toFixed(0)} s` : ''})`)
+      for (const item of options.cases) {
+        for (const session of managed) {
+          if (failed.has(session.spec.id)) continue
+          const stall = stallMeter()
+          try {
+            await runCase(session, item, round)
+          } catch (error) {
+            failed.add(session.spec.id)
+            recordFailure(report, session.spec.id, new Error(`${options.caseLabel(item)}, round ${round + 1}: ${error instanceof Error ? error.message : String(error)}`), session.server)
+          }
+          const t = stall.totals()
+          const sum = stalls.get(session.spec.id) ?? { stalledMs: 0, wallMs: 0 }
+          stalls.set(session.spec.id, { stalledMs: sum.stalledMs + t.stalledMs, wallMs: sum.wallMs + t.wallMs })
+        }
+      }
+    }
+  } finally {
+    await Promise.all(managed.map((m) => m.dispose()))
+  }
+  for (const [id, t] of stalls) report.pressure[id] = { before: null, during: Number.isNaN(t.stalledMs) ? null : t.stalledMs / Math.max(1, t.wallMs), waitedMs: 0 }
 }
 
 /** Compares root texts of the server's copy of `docId` with what was written. */
@@ -110,6 +202,10 @@ export async function checkTexts(
   } catch (error) {
     return { server: server.spec.id, caseName, converged: false, detail: `check client failed: ${(error as Error).message}` }
   }
+}
+
+export function formatPressure(pressure: number | null): string {
+  return pressure === null ? 'n/a' : `${(100 * pressure).toFixed(0)}%`
 }
 
 /** Short random suffix for document names. */

@@ -13,13 +13,13 @@ import { nowMs } from '../util/clock'
 import { progress } from '../util/progress'
 import { summarizeLatencies } from '../util/stats'
 import { aheadTarget } from './compare'
-import { checkTexts, forEachServer, randomTag, type Scenario, type ScenarioContext } from './context'
+import { checkTexts, randomTag, runInterleaved, type Scenario, type ScenarioContext } from './context'
 import { concat, deliveries } from './latency'
 
-const SIZES: Record<SizeName, { receivers: number[]; closedS: number; openS: number }> = {
-  small: { receivers: [1, 10], closedS: 2, openS: 1.5 },
-  default: { receivers: [1, 10, 50], closedS: 3, openS: 2 },
-  large: { receivers: [1, 10, 50, 200], closedS: 8, openS: 5 },
+const SIZES: Record<SizeName, { receivers: number[]; closedS: number; openS: number; rounds: number }> = {
+  small: { receivers: [1, 10], closedS: 1.5, openS: 1, rounds: 1 },
+  default: { receivers: [1, 10, 50], closedS: 2, openS: 1.5, rounds: 1 },
+  large: { receivers: [1, 10, 50, 200], closedS: 5, openS: 3, rounds: 3 },
 }
 const WINDOW = 64
 const LOAD_FRACTIONS = [0.5, 0.8]
@@ -62,11 +62,13 @@ export const saturationScenario: Scenario = {
         `One writer sends automerge-paper's updates (one per edit, ~30 bytes) with at most ${WINDOW} unconfirmed by a tracker socket (closed loop) for ${size.closedS} s, to N ∈ {${size.receivers.join(', ')}} receivers (the tracker is one of them).`,
         'updates/s = updates the tracker received in the window ÷ window; deliveries/s = updates received by all receivers in the window ÷ window.',
         `Then, on fresh documents, open loop at ${LOAD_FRACTIONS.map((f) => `${f * 100}%`).join(' and ')} of that server's own closed-loop rate for ${size.openS} s each; latency = arrival − scheduled send time (late sends count).`,
+        `All servers run at once (idle but one); each case runs on every server in turn (${size.rounds} round(s); with several, the round with the highest updates/s counts).`,
         `Ours runs with \`${Object.entries(RELAY_ENV).map(([k, v]) => `${k}=${v}`).join(' ')}\` (if the relay has such a per-connection rate limit, it would otherwise close the writer).`,
       ],
       tables: [],
       targets: [],
       convergence: [],
+      pressure: {},
       failures: [],
       notes: [],
       wallSeconds: 0,
@@ -84,10 +86,17 @@ export const saturationScenario: Scenario = {
     }
     const close = async (phase: Phase) => Promise.all([phase.writer, ...phase.receivers].map((s) => s.end()))
 
-    await forEachServer(context, 2, { servers: SERVERS_RUN, extraEnv: (spec) => (spec.id.startsWith('ours') ? RELAY_ENV : {}) }, report.failures, async ({ spec, server }) => {
-      const cases: SaturationCase[] = []
+    const options = {
+      servers: SERVERS_RUN,
+      extraEnv: (spec: ServerSpec) => (spec.id.startsWith('ours') ? RELAY_ENV : {}),
+      rounds: size.rounds,
+      cases: size.receivers,
+      caseLabel: (n: number) => `N=${n}`,
+    }
+    await runInterleaved(context, report, options, async ({ spec, server }, receivers) => {
+      const cases = results.get(spec.id) ?? []
       results.set(spec.id, cases)
-      for (const receivers of size.receivers) {
+      {
         const closed = await open(server, spec, receivers, `n${receivers}-closed`)
         const cpuStart = server.cpuSeconds()
         let cpuEnd = Number.NaN
@@ -127,7 +136,11 @@ export const saturationScenario: Scenario = {
         }
         const serverCpuPercent = (100 * cpuSeconds) / windowS
         const cpuMicrosPerDelivery = (cpuSeconds * 1e6) / Math.max(1, deliveriesInWindow)
-        cases.push({ receivers, updatesPerS, deliveriesPerS, serverCpuPercent, cpuMicrosPerDelivery, sent: run.sent, atLoad })
+        // Several rounds: keep the one with the highest throughput (the least disturbed).
+        const previous = cases.findIndex((c) => c.receivers === receivers)
+        const measured = { receivers, updatesPerS, deliveriesPerS, serverCpuPercent, cpuMicrosPerDelivery, sent: run.sent, atLoad }
+        if (previous === -1) cases.push(measured)
+        else if (cases[previous]!.updatesPerS < updatesPerS) cases[previous] = measured
         progress(`  ${spec.label} N=${receivers}: ${updatesPerS.toFixed(0)} updates/s, ${deliveriesPerS.toFixed(0)} deliveries/s, server CPU ${serverCpuPercent.toFixed(0)}%, ${cpuMicrosPerDelivery.toFixed(1)} µs/delivery; ${atLoad.map((l) => `p99 ${l.p99Ms.toFixed(1)} ms at ${l.fraction * 100}%`).join(', ')}`)
       }
     })

@@ -12,6 +12,7 @@ import { nowMs, sleep } from '../util/clock'
 import { progress } from '../util/progress'
 import { aheadTarget } from './compare'
 import { checkTexts, forEachServer, type Scenario, type ScenarioContext } from './context'
+import { waitRelayUnloaded } from './relay-state'
 
 const SIZES: Record<SizeName, { manyDocs: [number, number]; manyConnections: [number, number] }> = {
   small: { manyDocs: [200, 2], manyConnections: [2, 200] },
@@ -21,11 +22,11 @@ const SIZES: Record<SizeName, { manyDocs: [number, number]; manyConnections: [nu
 const SEED_TXNS = 300
 const SEED_ROOT = 'text'
 const SERVERS_RUN: ServerId[] = ['ours', 'y-websocket', 'hocuspocus', 'ws-floor']
-/** Longer than the relay's ROOM_UNLOAD_DELAY_MS (2 s) plus its flush. */
-const LEAVE_SETTLE_MS = 4_000
+/** After everyone left: the relay is waited for until it reports no room open; then this settle. */
+const LEAVE_SETTLE_MS = 1_000
 const MiB = 1024 * 1024
 
-type Point = 'baseline' | 'a' | 'afterA' | 'b' | 'afterB'
+type Point = 'baseline' | 'a' | 'afterA' | 'baselineB' | 'b' | 'afterB'
 
 interface Memory {
   rssMiB: number
@@ -63,11 +64,12 @@ export const memoryScenario: Scenario = {
       setup: [
         `A: ${size.manyDocs[0].toLocaleString('en-US')} documents × ${size.manyDocs[1]} connections; B: ${size.manyConnections[0]} documents × ${size.manyConnections[1].toLocaleString('en-US')} connections. Each document gets ${expected.get(SEED_ROOT)!.length} chars (the first ${SEED_TXNS} seph-blog1 transactions) from its first client; then everyone idles.`,
         'RSS (VmRSS) is read after a forced GC in the server (`--expose-gc`, the same probe in every server), median of 3 readings; baseline after one warm-up connect/leave cycle.',
-        `Per connection = ΔRSS(B) ÷ B's connections; per document = (ΔRSS(A) − A's connections × per connection) ÷ A's documents; retained = RSS ${LEAVE_SETTLE_MS / 1000} s after everyone left, minus the baseline.`,
+        `A and B each run in a fresh server process. Per connection = ΔRSS(B) ÷ B's connections; per document = (ΔRSS(A) − A's connections × per connection) ÷ A's documents; retained = the larger of A's and B's RSS after everyone left (ours: once /healthz reports no room open, after its 2 s unload delay; others: ${LEAVE_SETTLE_MS / 1000} s later), minus the baseline.`,
       ],
       tables: [],
       targets: [],
       convergence: [],
+      pressure: {},
       failures: [],
       notes: [
         'ours (tmpfs) is not run here: where the SQLite file lives does not change the relay\'s memory.',
@@ -97,47 +99,49 @@ export const memoryScenario: Scenario = {
       )
       const failures = sessions.reduce((s, x) => s + x.ready.failures, 0)
       const connect = { startMs: Math.min(...sessions.map((s) => s.ready.startMs)), endMs: Math.max(...sessions.map((s) => s.ready.endMs)) }
-      if (failures > 0) throw new Error(`${failures} of ${docs * perDoc} connections failed to open and sync`)
+      if (failures > 0) throw new Error(`${failures} of ${docs * perDoc} connections failed to open and sync: ${sessions.map((x) => x.ready.firstError).find((e) => e !== '')}`)
       await sleep(1_000)
       return { docIds, sessions, memory: await measure(server), connectSeconds: (connect.endMs - connect.startMs) / 1000 }
     }
 
-    await forEachServer(context, 3, { servers: SERVERS_RUN }, report.failures, async ({ spec, server }) => {
-      const warmup = await fill(server, 'warmup', 1, 1)
+    const settle = async (server: RunningServer): Promise<void> => {
+      if (server.spec.id.startsWith('ours')) await waitRelayUnloaded(server)
+      await sleep(LEAVE_SETTLE_MS)
+    }
+
+    /** Warm-up, baseline, fill, measure, everyone leaves, measure: one phase in one server process. */
+    const phase = async (server: RunningServer, label: string, docs: number, perDoc: number) => {
+      const warmup = await fill(server, `${label}-warmup`, 1, 1)
       await Promise.all(warmup.sessions.map((s) => s.end()))
-      await sleep(LEAVE_SETTLE_MS)
+      await settle(server)
       const baseline = await measure(server)
+      const filled = await fill(server, label, docs, perDoc)
+      progress(`  ${server.spec.label}: ${docs}×${perDoc} connected in ${filled.connectSeconds.toFixed(1)} s, RSS ${filled.memory.rssMiB.toFixed(1)} MiB (baseline ${baseline.rssMiB.toFixed(1)})`)
+      const sample = docs >= 3 ? [filled.docIds[0]!, filled.docIds[Math.floor(docs / 2)]!, filled.docIds[docs - 1]!] : [filled.docIds[0]!]
+      for (const docId of sample) report.convergence.push(await checkTexts(server, docId, expected, `${label.toUpperCase()} ${docId.split('-').pop()}`))
+      await Promise.all(filled.sessions.map((s) => s.end()))
+      await settle(server)
+      return { baseline, filled: filled.memory, after: await measure(server), connectSeconds: filled.connectSeconds }
+    }
 
+    await forEachServer(context, report, { servers: SERVERS_RUN }, async (session) => {
       const [docsA, perDocA] = size.manyDocs
-      const a = await fill(server, 'a', docsA, perDocA)
-      progress(`  ${spec.label}: ${docsA}×${perDocA} connected in ${a.connectSeconds.toFixed(1)} s, RSS ${a.memory.rssMiB.toFixed(1)} MiB`)
-      const sample = [a.docIds[0]!, a.docIds[Math.floor(docsA / 2)]!, a.docIds[docsA - 1]!]
-      for (const docId of sample) report.convergence.push(await checkTexts(server, docId, expected, `A ${docId.split('-').pop()}`))
-      await Promise.all(a.sessions.map((s) => s.end()))
-      await sleep(LEAVE_SETTLE_MS)
-      const afterA = await measure(server)
-
       const [docsB, perDocB] = size.manyConnections
-      const b = await fill(server, 'b', docsB, perDocB)
-      progress(`  ${spec.label}: ${docsB}×${perDocB} connected in ${b.connectSeconds.toFixed(1)} s, RSS ${b.memory.rssMiB.toFixed(1)} MiB`)
-      report.convergence.push(await checkTexts(server, b.docIds[0]!, expected, 'B'))
-      await Promise.all(b.sessions.map((s) => s.end()))
-      await sleep(LEAVE_SETTLE_MS)
-      const afterB = await measure(server)
-
-      const connectionsB = docsB * perDocB
-      const perConnectionKiB = ((b.memory.rssMiB - afterA.rssMiB) * 1024) / connectionsB
-      const perConnectionHeapKiB = ((b.memory.heapMiB - afterA.heapMiB) * 1024) / connectionsB
-      const perDocWithConnectionsKiB = ((a.memory.rssMiB - baseline.rssMiB) * 1024) / docsA
-      results.set(spec.id, {
-        points: { baseline, a: a.memory, afterA, b: b.memory, afterB },
+      const a = await phase(session.server, 'a', docsA, perDocA)
+      // A fresh process for B, so what A left behind does not blur B's baseline.
+      const b = await phase(await session.restart(), 'b', docsB, perDocB)
+      const perConnectionKiB = ((b.filled.rssMiB - b.baseline.rssMiB) * 1024) / (docsB * perDocB)
+      const perConnectionHeapKiB = ((b.filled.heapMiB - b.baseline.heapMiB) * 1024) / (docsB * perDocB)
+      const perDocWithConnectionsKiB = ((a.filled.rssMiB - a.baseline.rssMiB) * 1024) / docsA
+      results.set(session.spec.id, {
+        points: { baseline: a.baseline, a: a.filled, afterA: a.after, baselineB: b.baseline, b: b.filled, afterB: b.after },
         connectSeconds: { a: a.connectSeconds, b: b.connectSeconds },
         perConnectionKiB,
         perConnectionHeapKiB,
         perDocKiB: perDocWithConnectionsKiB - perDocA * perConnectionKiB,
-        perDocHeapKiB: (((a.memory.heapMiB - baseline.heapMiB) * 1024) / docsA) - perDocA * perConnectionHeapKiB,
+        perDocHeapKiB: ((a.filled.heapMiB - a.baseline.heapMiB) * 1024) / docsA - perDocA * perConnectionHeapKiB,
         perDocWithConnectionsKiB,
-        retainedAfterLeaveMiB: afterB.rssMiB - baseline.rssMiB,
+        retainedAfterLeaveMiB: Math.max(a.after.rssMiB - a.baseline.rssMiB, b.after.rssMiB - b.baseline.rssMiB),
       })
     })
 
@@ -151,13 +155,14 @@ export const memoryScenario: Scenario = {
     const [docsB, perDocB] = size.manyConnections
     const perConnection = row('RSS per idle connection', 'KiB', (r) => r.perConnectionKiB)
     const perDoc = row('RSS per document (its connections excluded)', 'KiB', (r) => r.perDocKiB)
-    const retained = row('retained after everyone left', 'MiB', (r) => r.retainedAfterLeaveMiB)
+    const retained = row('retained after everyone left (vs baseline)', 'MiB', (r) => r.retainedAfterLeaveMiB)
     report.tables.push({
       title: 'Memory',
       rows: [
-        row('baseline RSS (after warm-up)', 'MiB', (r) => r.points.baseline.rssMiB, null),
+        row('A: baseline RSS (after warm-up)', 'MiB', (r) => r.points.baseline.rssMiB, null),
         row(`A: RSS with ${docsA.toLocaleString('en-US')} docs × ${perDocA}`, 'MiB', (r) => r.points.a.rssMiB, null),
         row('A: RSS after they left', 'MiB', (r) => r.points.afterA.rssMiB, null),
+        row('B: baseline RSS (fresh process)', 'MiB', (r) => r.points.baselineB.rssMiB, null),
         row(`B: RSS with ${docsB} docs × ${perDocB.toLocaleString('en-US')}`, 'MiB', (r) => r.points.b.rssMiB, null),
         row('B: RSS after they left', 'MiB', (r) => r.points.afterB.rssMiB, null),
         perConnection,

@@ -12,13 +12,13 @@ import { forEachServer, randomTag, type Scenario, type ScenarioContext } from '.
 
 const SIZES: Record<SizeName, { clients: number[]; durationS: number }> = {
   small: { clients: [10, 50], durationS: 2 },
-  default: { clients: [10, 50, 200], durationS: 3 },
+  default: { clients: [10, 50, 200], durationS: 1.5 },
   large: { clients: [10, 50, 200, 500], durationS: 8 },
 }
 const HZ: [number, number] = [10, 30]
 const SEED = 0xa3a3
 const SERVERS_RUN: ServerId[] = ['ours', 'y-websocket', 'hocuspocus', 'ws-floor']
-const CONVERGE_TIMEOUT_MS = 60_000
+const CONVERGE_TIMEOUT_MS = 15_000
 
 interface AwarenessCase {
   clients: number
@@ -48,6 +48,7 @@ export const awarenessScenario: Scenario = {
       tables: [],
       targets: [],
       convergence: [],
+      pressure: {},
       failures: [],
       notes: ['ours (tmpfs) is not run: awareness is never stored.'],
       wallSeconds: 0,
@@ -55,7 +56,7 @@ export const awarenessScenario: Scenario = {
     }
     const results = new Map<ServerId, AwarenessCase[]>()
 
-    await forEachServer(context, 5, { servers: SERVERS_RUN }, report.failures, async ({ spec, server }) => {
+    await forEachServer(context, report, { servers: SERVERS_RUN }, async ({ spec, server }) => {
       const cases: AwarenessCase[] = []
       results.set(spec.id, cases)
       for (const clients of size.clients) {

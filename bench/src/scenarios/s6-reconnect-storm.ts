@@ -60,6 +60,7 @@ export const reconnectStormScenario: Scenario = {
       tables: [],
       targets: [],
       convergence: [],
+      pressure: {},
       failures: [],
       notes: ['The ws floor is not run: it keeps no document, so a reconnect costs it nothing to compare.'],
       wallSeconds: 0,
@@ -76,7 +77,7 @@ export const reconnectStormScenario: Scenario = {
       const peakRssMiB = sampler.stop() / MiB
       const lag = await server.probe('lag')
       const failures = runs.reduce((s, r) => s + r.failures, 0)
-      if (failures > 0) throw new Error(`${failures} of ${size.clients} clients failed to reconnect (${phase})`)
+      if (failures > 0) throw new Error(`${failures} of ${size.clients} clients failed to reconnect (${phase}): ${runs.map((r) => r.firstError).find((e) => e !== '')}`)
       const startMs = Math.min(...runs.map((r) => r.startMs))
       const syncMs = runs.flatMap((r) => r.syncMs)
       return {
@@ -92,7 +93,7 @@ export const reconnectStormScenario: Scenario = {
       }
     }
 
-    await forEachServer(context, 6, { servers: SERVERS_RUN }, report.failures, async (session) => {
+    await forEachServer(context, report, { servers: SERVERS_RUN }, async (session) => {
       const { spec } = session
       const cases: StormCase[] = []
       results.set(spec.id, cases)

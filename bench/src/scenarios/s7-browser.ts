@@ -19,7 +19,7 @@ import { forEachServer, randomTag, type Scenario, type ScenarioContext } from '.
 
 const SIZES: Record<SizeName, { pages: number; keystrokes: number; gapMs: number }> = {
   small: { pages: 3, keystrokes: 30, gapMs: 80 },
-  default: { pages: 5, keystrokes: 80, gapMs: 75 },
+  default: { pages: 5, keystrokes: 60, gapMs: 70 },
   large: { pages: 5, keystrokes: 300, gapMs: 60 },
 }
 const CHROMIUM = process.env.BENCH_CHROMIUM ?? '/usr/bin/chromium'
@@ -114,6 +114,7 @@ export const browserScenario: Scenario = {
       tables: [],
       targets: [],
       convergence: [],
+      pressure: {},
       failures: [],
       notes: ['Only ours: the web app speaks to our relay; the peers have no equivalent front end here.'],
       wallSeconds: 0,
@@ -127,7 +128,7 @@ export const browserScenario: Scenario = {
       return report
     }
     const cases: BrowserCase[] = []
-    await forEachServer(context, 7, { servers: ['ours'], extraEnv: () => ({ WEB_DIST_DIR: join(REPO_DIR, 'apps/web/dist') }) }, report.failures, async ({ server }) => {
+    await forEachServer(context, report, { servers: ['ours'], extraEnv: () => ({ WEB_DIST_DIR: join(REPO_DIR, 'apps/web/dist') }) }, async ({ server }) => {
       const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS })
       try {
         for (const [name, text] of [['empty document', ''], ['~100k-character document', loadTrace('automerge-paper').endContent]] as const) {

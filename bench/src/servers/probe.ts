@@ -17,8 +17,14 @@ export interface ProbeReply {
   lagMaxMs: number
 }
 
-const histogram = monitorEventLoopDelay({ resolution: 10 })
+const RESOLUTION_MS = 10
+const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS })
 histogram.enable()
+
+/** The histogram records whole timer intervals; the delay is what exceeds the resolution. */
+function delayMs(nanoseconds: number): number {
+  return Math.max(0, nanoseconds / 1e6 - RESOLUTION_MS)
+}
 
 function isProbeRequest(message: unknown): message is ProbeRequest {
   return typeof message === 'object' && message !== null && 'probeId' in message && 'command' in message
@@ -40,9 +46,9 @@ if (process.send !== undefined) {
       heapUsedBytes: memory.heapUsed,
       externalBytes: memory.external,
       arrayBuffersBytes: memory.arrayBuffers,
-      lagP50Ms: histogram.percentile(50) / 1e6,
-      lagP99Ms: histogram.percentile(99) / 1e6,
-      lagMaxMs: histogram.max / 1e6,
+      lagP50Ms: delayMs(histogram.percentile(50)),
+      lagP99Ms: delayMs(histogram.percentile(99)),
+      lagMaxMs: delayMs(histogram.max),
     }
     process.send?.(reply)
   })

@@ -6,31 +6,36 @@ import * as Y from 'yjs'
 import { ManualTimers } from '../../test/manual-timers'
 import { MemoryDocStore } from '../../test/memory-store'
 import { recordingLogger } from '../../test/recording-logger'
-import { Connection } from '../connection/connection'
-import { Room, type RoomOptions } from './room'
+import { Connection, type ConnectionOptions } from '../connection/connection'
+import { READ_ONLY_REASON, Room, type RoomOptions } from './room'
 
 interface FakeSocket {
   readyState: number
   sent: Uint8Array[]
   closedWith: number | null
+  bufferedAmount: number
 }
 
-function fakeConnection(): { connection: Connection; socket: FakeSocket } {
+function fakeConnection(options: ConnectionOptions = {}): { connection: Connection; socket: FakeSocket } {
   const socket = {
     readyState: 1,
     OPEN: 1,
     CONNECTING: 0,
     sent: [] as Uint8Array[],
     closedWith: null as number | null,
+    bufferedAmount: 0,
     send(frame: Uint8Array) {
       this.sent.push(frame)
+    },
+    terminate() {
+      this.readyState = 3
     },
     close(code: number) {
       this.closedWith = code
       this.readyState = 2
     },
   }
-  return { connection: new Connection(socket as unknown as WebSocket, 'doc', '127.0.0.1'), socket }
+  return { connection: new Connection(socket as unknown as WebSocket, 'doc', '127.0.0.1', options), socket }
 }
 
 const frame = (bytes: Uint8Array) => decodeFrame(bytes)
@@ -206,5 +211,108 @@ describe('Room', () => {
     await room.closed
     expect(room.state).toBe('closed')
     expect(a.socket.closedWith).toBe(CloseCode.StorageUnavailable)
+  })
+
+  it('drops a read-only connection\'s changes and tells it once; it keeps receiving', async () => {
+    const room = new Room('doc', options, (r) => closed.push(r))
+    const [viewer, writer] = [fakeConnection({ role: 'read' }), fakeConnection()]
+    room.join(viewer.connection)
+    room.join(writer.connection)
+    await timers.advance(0)
+    viewer.socket.sent.length = 0
+    const before = Y.encodeStateAsUpdate(room.doc)
+    for (const text of ['a', 'b']) {
+      const edit = new Y.Doc()
+      edit.getText('t').insert(0, text)
+      room.receive(viewer.connection, frame(encodeSyncUpdate(Y.encodeStateAsUpdate(edit))))
+    }
+    expect(Y.encodeStateAsUpdate(room.doc)).toEqual(before)
+    expect(viewer.socket.closedWith).toBeNull()
+    const denied = viewer.socket.sent.map((f) => decodeFrame(f)).filter((f) => f.type === 'auth-permission-denied')
+    expect(denied).toEqual([{ type: 'auth-permission-denied', reason: READ_ONLY_REASON }])
+    const edit = new Y.Doc()
+    edit.getText('t').insert(0, 'w')
+    room.receive(writer.connection, frame(encodeSyncUpdate(Y.encodeStateAsUpdate(edit))))
+    expect(typesOf(viewer.socket)).toContain('sync-update')
+    await timers.advance(100)
+    expect(store.appendCalls).toEqual([{ docId: 'doc', updates: 1 }])
+  })
+
+  it('holds an update whose dependency is missing, then applies it with its sender as origin', async () => {
+    const room = new Room('doc', options, (r) => closed.push(r))
+    const [a, b, c] = [fakeConnection(), fakeConnection(), fakeConnection()]
+    for (const x of [a, b, c]) room.join(x.connection)
+    await timers.advance(0)
+    for (const x of [a, b, c]) x.socket.sent.length = 0
+    const writer = new Y.Doc()
+    writer.getText('other').insert(0, 'one ')
+    const first = Y.encodeStateAsUpdate(writer)
+    const sv = Y.encodeStateVector(writer)
+    writer.getText('other').insert(4, 'two')
+    room.receive(b.connection, frame(encodeSyncUpdate(Y.encodeStateAsUpdate(writer, sv))))
+    expect(room.doc.getText('other').toString()).toBe('')
+    expect(room.doc.store.pendingStructs).toBeNull()
+    expect(a.socket.sent).toEqual([])
+    // a supplies the dependency; b's held update follows, fanned out to a too.
+    room.receive(a.connection, frame(encodeSyncUpdate(first)))
+    expect(room.doc.getText('other').toString()).toBe('one two')
+    expect(typesOf(a.socket)).toEqual(['sync-update'])
+    expect(typesOf(c.socket)).toEqual(['sync-update', 'sync-update'])
+  })
+
+  it('an update that throws inside Yjs is not committed: the room resets and reloads from storage', async () => {
+    const room = new Room('doc', options, (r) => closed.push(r))
+    const [a, b] = [fakeConnection(), fakeConnection()]
+    room.join(a.connection)
+    room.join(b.connection)
+    await timers.advance(0)
+    b.socket.sent.length = 0
+    // Simulate Yjs throwing after integrating: an observer that throws (Yjs rethrows after cleanup).
+    room.doc.on('afterTransaction', () => {
+      throw new Error('integration failed halfway')
+    })
+    const edit = new Y.Doc()
+    edit.getText('t').insert(0, 'half ')
+    room.receive(a.connection, frame(encodeSyncUpdate(Y.encodeStateAsUpdate(edit))))
+    expect(a.socket.closedWith).toBe(CloseCode.InvalidUpdate)
+    expect(typesOf(b.socket)).toEqual([]) // nothing of it was broadcast
+    await timers.advance(1_000)
+    await room.closed
+    expect(b.socket.closedWith).toBe(CloseCode.ServiceRestart)
+    expect(store.appendCalls).toEqual([])
+    expect(store.snapshotCalls).toEqual([])
+    expect(room.revive()).toBe(false)
+  })
+
+  it('stops queueing updates to a connection past its soft limit and resyncs it with one diff once it drains', async () => {
+    const room = new Room('doc', options, (r) => closed.push(r))
+    const sendBuffer = { softLimitBytes: 100, hardLimitBytes: 10_000, maxBehindMs: 60_000 }
+    const [writer, slow] = [fakeConnection(), fakeConnection({ timers, sendBuffer })]
+    room.join(writer.connection)
+    room.join(slow.connection)
+    await timers.advance(0)
+    slow.socket.sent.length = 0
+    slow.socket.bufferedAmount = 500 // the peer stopped reading
+    const edit = new Y.Doc()
+    const send = (text: string) => {
+      const sv = Y.encodeStateVector(edit)
+      edit.getText('t').insert(0, text)
+      room.receive(writer.connection, frame(encodeSyncUpdate(Y.encodeStateAsUpdate(edit, sv))))
+    }
+    send('one ')
+    expect(slow.connection.behind).toBe(true)
+    send('two ')
+    send('three ')
+    expect(typesOf(slow.socket)).toEqual(['sync-update']) // only the one that crossed the limit
+    slow.socket.bufferedAmount = 0
+    await timers.advance(50)
+    expect(slow.connection.behind).toBe(false)
+    expect(typesOf(slow.socket)).toEqual(['sync-update', 'sync-step2'])
+    const replica = new Y.Doc()
+    for (const f of slow.socket.sent.map((bytes) => decodeFrame(bytes))) {
+      if (f.type === 'sync-update' || f.type === 'sync-step2') Y.applyUpdate(replica, f.update)
+    }
+    Y.applyUpdate(replica, Y.encodeStateAsUpdate(room.doc, Y.encodeStateVector(edit))) // the stored part
+    expect(replica.getText('t').toString()).toBe(room.doc.getText('t').toString())
   })
 })

@@ -48,6 +48,23 @@ export function findMissingDependencies(doc: Y.Doc, update: DecodedUpdate): Miss
   return missing
 }
 
+/**
+ * True when a struct starts below what `doc` has of its client and ends above it. Yjs integrates
+ * the unknown tail of such a struct next to the document's item at the client's last clock, but
+ * keeps the parent it derived from the struct's own origin: a hostile overlap (known clocks sent
+ * again with other content) links the tail into one type's list and another type's parent, which
+ * a later update trips over. Honest overlaps happen (a sync step 2 encoded against an older state
+ * vector); trimming the update to what the document lacks (`Y.diffUpdate`) makes both safe.
+ */
+export function overlapsKnownClocks(doc: Y.Doc, update: DecodedUpdate): boolean {
+  for (const struct of update.structs) {
+    if (struct instanceof Y.Skip) continue
+    const state = Y.getState(doc.store, struct.id.client)
+    if (struct.id.clock < state && struct.id.clock + struct.length > state) return true
+  }
+  return false
+}
+
 /** True once `doc` has everything `missing` asked for. */
 export function dependenciesMet(doc: Y.Doc, missing: MissingDependencies): boolean {
   for (const [client, state] of missing) if (Y.getState(doc.store, client) < state) return false

@@ -16,6 +16,7 @@ import {
   dependenciesMet,
   estimateConflictSteps,
   findMissingDependencies,
+  overlapsKnownClocks,
   type MissingDependencies,
 } from './update-dependencies'
 
@@ -56,7 +57,9 @@ interface HeldQueue {
  *    `maxPendingUpdates` / `maxPendingUpdateBytes` per connection, dropped when it closes. So the
  *    document never keeps pending structs from a client: nothing unresolvable is ever stored or
  *    served, and a held update is fanned out with its own sender as origin once it applies.
- * 3. Conflict cost (`maxConflictScanSteps`) and document size (`maxDocumentBytes`).
+ * 3. Structs overlapping clocks the document already has are trimmed to what it lacks
+ *    (`Y.diffUpdate`; see `overlapsKnownClocks`). Conflict cost (`maxConflictScanSteps`) and
+ *    document size (`maxDocumentBytes`).
  * 4. `Y.applyUpdate` with the document's `update` event captured: the change is committed (fanned
  *    out, queued for storage, published) only after applyUpdate returned. If it throws anyway,
  *    nothing is committed and the room is reloaded from storage ({@link UpdateGateOptions.corrupted}).
@@ -134,8 +137,18 @@ export class UpdateGate {
     queue.bytes += update.byteLength
   }
 
-  private apply(connection: Connection, update: Uint8Array, decoded: DecodedUpdate): void {
+  private apply(connection: Connection, received: Uint8Array, receivedDecoded: DecodedUpdate): void {
     const { doc, limits, logger, docId } = this.options
+    let update = received
+    let decoded = receivedDecoded
+    if (overlapsKnownClocks(doc, decoded)) {
+      try {
+        update = Y.diffUpdate(received, Y.encodeStateVector(doc))
+      } catch {
+        throw new InvalidUpdateError('overlaps known clocks and cannot be trimmed')
+      }
+      decoded = validateUpdate(update, limits).decoded
+    }
     this.options.beforeApply(connection, update)
     const steps = estimateConflictSteps(doc, decoded, limits.maxConflictScanSteps)
     if (steps > limits.maxConflictScanSteps) {

@@ -10,6 +10,9 @@ export interface FaultProfile {
   /** Share of connections whose bytes are delayed. */
   latencyProbability: number
   maxLatencyMs: number
+  /** Share of the delayed connections that are slow links (a phone on a train): long round trips. */
+  slowLinkProbability: number
+  maxSlowLinkLatencyMs: number
   /** Share of connections whose writes are cut into small pieces. */
   splitProbability: number
   /** Per forwarded chunk: chance that the direction stalls. */
@@ -24,6 +27,8 @@ export interface FaultProfile {
 export const DEFAULT_FAULT_PROFILE: FaultProfile = {
   latencyProbability: 0.5,
   maxLatencyMs: 40,
+  slowLinkProbability: 0.3,
+  maxSlowLinkLatencyMs: 300,
   splitProbability: 0.5,
   stallProbabilityPerChunk: 0.01,
   maxStallMs: 700,
@@ -51,6 +56,9 @@ export function injectedFaults(counts: FaultCounts): number {
 }
 
 export type ResetKind = 'rst' | 'fin'
+
+/** chaos: every fault; calm: delays and splitting only; healed: a plain pipe. */
+export type ProxyMode = 'chaos' | 'calm' | 'healed'
 
 interface ConnectionFaults {
   latencyMs: number
@@ -88,7 +96,9 @@ class Pipe {
       const baseMs = nowMs + faults.latencyMs + (faults.jitterMs > 0 ? this.random.int(0, faults.jitterMs) : 0)
       // A gap between pieces makes them separate TCP segments rather than one coalesced write.
       pieces.forEach((piece, i) => this.enqueue(piece, baseMs + (i === 0 ? 0 : this.random.int(0, 2))))
-      if (this.random.bool(this.link.profile.stallProbabilityPerChunk)) this.stall(this.random.int(20, this.link.profile.maxStallMs))
+      const stalls = this.random.bool(this.link.profile.stallProbabilityPerChunk)
+      const stallMs = this.random.int(20, this.link.profile.maxStallMs)
+      if (stalls && this.link.mode === 'chaos') this.stall(stallMs)
     }
     this.pump()
   }
@@ -102,6 +112,11 @@ class Pipe {
   stall(durationMs: number): void {
     this.link.counts.stalls++
     this.stalledUntilMs = Math.max(this.stalledUntilMs, Date.now() + durationMs)
+  }
+
+  endStall(): void {
+    this.stalledUntilMs = 0
+    this.reschedule()
   }
 
   heal(): void {
@@ -131,7 +146,7 @@ class Pipe {
 
   private pump(): void {
     if (this.timer !== null || this.dest.destroyed) return
-    const stalledUntilMs = this.link.healed ? 0 : this.stalledUntilMs
+    const stalledUntilMs = this.link.mode === 'chaos' ? this.stalledUntilMs : 0
     while (this.queue.length > 0) {
       const head = this.queue[0]!
       const dueMs = Math.max(head.atMs, stalledUntilMs)
@@ -183,7 +198,8 @@ class Link {
     const { profile } = proxy
     // Every draw happens here, in a fixed order, so a connection's fate depends only on its index.
     const delayed = random.bool(profile.latencyProbability)
-    const latencyMs = delayed ? random.int(1, profile.maxLatencyMs) : 0
+    const slow = random.bool(profile.slowLinkProbability)
+    const latencyMs = !delayed ? 0 : slow ? random.int(profile.maxLatencyMs, profile.maxSlowLinkLatencyMs) : random.int(1, profile.maxLatencyMs)
     this.faults = {
       latencyMs,
       jitterMs: delayed ? random.int(0, latencyMs) : 0,
@@ -197,7 +213,7 @@ class Link {
     const byBytes = random.bool(0.5)
     this.up = new Pipe(this, upstream, random.fork('up'))
     this.down = new Pipe(this, client, random.fork('down'))
-    if (resets && !proxy.healed) {
+    if (resets && proxy.mode === 'chaos') {
       if (byBytes) this.bytesUntilReset = resetAfterBytes
       else this.resetTimer = setTimeout(() => this.injectReset(this.resetKind), resetAfterMs)
     }
@@ -220,17 +236,17 @@ class Link {
     return this.proxy.profile
   }
 
-  get healed(): boolean {
-    return this.proxy.healed
+  get mode(): ProxyMode {
+    return this.proxy.mode
   }
 
-  /** The connection's faults, or null once the proxy is healed. */
+  /** The connection's delays and splitting, or null once the proxy is healed. */
   activeFaults(): ConnectionFaults | null {
-    return this.proxy.healed ? null : this.faults
+    return this.proxy.mode === 'healed' ? null : this.faults
   }
 
   forwarded(bytes: number): void {
-    if (this.proxy.healed) return
+    if (this.proxy.mode !== 'chaos') return
     this.bytesUntilReset -= bytes
     if (this.bytesUntilReset <= 0) {
       this.bytesUntilReset = Number.POSITIVE_INFINITY
@@ -245,15 +261,21 @@ class Link {
   }
 
   heal(): void {
-    if (this.resetTimer !== null) clearTimeout(this.resetTimer)
-    this.resetTimer = null
-    this.bytesUntilReset = Number.POSITIVE_INFINITY
+    this.calm()
     this.up.heal()
     this.down.heal()
   }
 
+  calm(): void {
+    if (this.resetTimer !== null) clearTimeout(this.resetTimer)
+    this.resetTimer = null
+    this.bytesUntilReset = Number.POSITIVE_INFINITY
+    this.up.endStall()
+    this.down.endStall()
+  }
+
   injectReset(kind: ResetKind): void {
-    if (this.closed || this.proxy.healed) return
+    if (this.closed || this.proxy.mode !== 'chaos') return
     this.counts.resets++
     this.destroy(kind)
   }
@@ -299,7 +321,7 @@ export interface FaultProxyOptions {
 export class FaultProxy {
   readonly counts: FaultCounts = { connections: 0, refused: 0, resets: 0, stalls: 0, splitChunks: 0, delayedConnections: 0 }
   readonly profile: FaultProfile
-  private isHealed = false
+  private currentMode: ProxyMode = 'chaos'
   private readonly links = new Set<Link>()
   private readonly server: net.Server
   private connectionIndex = 0
@@ -324,8 +346,8 @@ export class FaultProxy {
     return address.port
   }
 
-  get healed(): boolean {
-    return this.isHealed
+  get mode(): ProxyMode {
+    return this.currentMode
   }
 
   get openConnections(): number {
@@ -334,13 +356,19 @@ export class FaultProxy {
 
   /** Stops injecting: queued bytes go out now, stalls end, no more resets or delays. */
   heal(): void {
-    this.isHealed = true
+    this.currentMode = 'healed'
     for (const link of this.links) link.heal()
   }
 
-  /** Injects faults again (new connections draw theirs; resets are drawn only on accept). */
+  /** A slow but stable network: delays and split writes stay; stalls and resets stop. */
+  calm(): void {
+    this.currentMode = 'calm'
+    for (const link of this.links) link.calm()
+  }
+
+  /** Injects every fault again (resets are drawn per connection on accept). */
   resume(): void {
-    this.isHealed = false
+    this.currentMode = 'chaos'
   }
 
   /** Resets every open connection now (a network blip). */
@@ -350,7 +378,7 @@ export class FaultProxy {
 
   /** Pauses both directions of every open connection for `durationMs`. */
   stallAll(durationMs: number): void {
-    if (this.isHealed) return
+    if (this.currentMode !== 'chaos') return
     for (const link of this.links) link.stall(durationMs)
   }
 

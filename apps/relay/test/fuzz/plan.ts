@@ -33,7 +33,8 @@ export const CI_SETTINGS: SessionSettings = {
 export type RelaySignal = 'SIGKILL' | 'SIGTERM'
 
 export interface RelayKill {
-  atStep: number
+  /** Actions with the relay up (since it became ready, or since the start) before this kill. */
+  afterSteps: number
   signal: RelaySignal
   /** Actions that run while the relay is down, before the restart starts. */
   downSteps: number
@@ -42,11 +43,27 @@ export interface RelayKill {
 /** How the relay is stopped before the fresh client checks storage. */
 export type FinalStop = 'SIGTERM' | 'SIGKILL-after-saved'
 
+/** A SIGKILL while everyone edits normally; typing goes on while the relay is down and boots. */
+export interface CalmCrash {
+  atStep: number
+  /** Calm steps with the relay down before the restart is started. */
+  downSteps: number
+  /** Calm steps taken while it boots (without waiting for it); then its readiness is awaited. */
+  bootSteps: number
+  /** Calm steps once it is ready again: clients reconnect while typing on. */
+  afterSteps: number
+}
+
 export interface SessionPlan {
   clientCount: number
   steps: number
-  /** Edits after healing, on stable connections: a lost fan-out there is never repaired by a reconnect. */
+  /** Edits after the chaos, on slow but stable connections: a lost fan-out there is never repaired by a reconnect. */
   calmSteps: number
+  /**
+   * A SIGKILL during the calm phase (a crash while everyone edits normally): clients reconnect
+   * while typing on, and nothing hides a broken recovery behind later reconnects.
+   */
+  calmCrash: CalmCrash | null
   kills: RelayKill[]
   finalStop: FinalStop
   /** Relay environment for this seed (ignored when the relay is shared). */
@@ -72,14 +89,21 @@ export function drawPlan(random: Random, settings: SessionSettings): SessionPlan
     ...Array.from({ length: random.int(0, settings.maxSigkills) }, () => 'SIGKILL' as const),
     ...Array.from({ length: random.int(0, settings.maxSigterms) }, () => 'SIGTERM' as const),
   ]
+  // Shuffled so a SIGTERM is not always last; spaced so clients reconnect between kills.
   const kills = signals
-    .map((signal) => ({ atStep: random.int(10, steps - 10), signal, downSteps: random.int(0, 25) }))
-    .sort((a, b) => a.atStep - b.atStep)
-  const calmSteps = random.int(20, 60)
+    .map((signal) => ({ order: random.float(), signal }))
+    .sort((a, b) => a.order - b.order)
+    .map(({ signal }) => ({ afterSteps: random.int(5, 100), signal, downSteps: random.int(0, 25) }))
+  const calmSteps = random.int(30, 80)
+  const crashes = settings.maxSigkills > 0 && random.bool(0.5)
+  const calmCrash: CalmCrash | null = crashes
+    ? { atStep: random.int(0, 20), downSteps: random.int(0, 10), bootSteps: random.int(0, 60), afterSteps: random.int(60, 160) }
+    : null
   return {
     clientCount,
     steps,
     calmSteps,
+    calmCrash,
     kills,
     finalStop: random.bool(0.5) ? 'SIGTERM' : 'SIGKILL-after-saved',
     relayEnv: {

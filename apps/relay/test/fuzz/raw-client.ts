@@ -28,11 +28,12 @@ export class RawClient {
   /** Opens the socket and sends sync step 1 (as a stock client does on open). */
   static async connect(url: string, doc: Y.Doc): Promise<RawClient> {
     const socket = new WebSocket(url)
+    // Listening before 'open': the relay's step 1 can arrive in the same chunk as the upgrade.
+    const client = new RawClient(socket, doc)
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve())
       socket.once('error', reject)
     })
-    const client = new RawClient(socket, doc)
     socket.send(encodeSyncStep1(Y.encodeStateVector(doc)))
     return client
   }

@@ -3,7 +3,7 @@
 // (state vectors, delete sets, content), keep every marker exactly once, and reload from storage.
 //
 //   FUZZ_SEED=<n> (or SEED=<n>)   run exactly that seed
-//   FUZZ_SEEDS=<k>                run k fresh random seeds (default 6) besides the pinned ones
+//   FUZZ_SEEDS=<k>                run k fresh random seeds (default 8) besides the pinned ones
 //   FUZZ_SOAK_MINUTES=<m>         soak instead: sessions back to back on one relay for m minutes
 //   FUZZ_VERBOSE=1                a JSON line per seed, report files for passing seeds too
 import { afterAll, describe, expect, it } from 'vitest'
@@ -17,9 +17,17 @@ import { TotalsCollector, writeResultsJson } from './totals'
  * Seeds that once failed (or guard a fixed bug); always run. Add a line per seed with what it
  * found.
  */
-const REGRESSION_SEEDS: ReadonlyArray<{ seed: number; found: string }> = []
+const REGRESSION_SEEDS: ReadonlyArray<{ seed: number; found: string }> = [
+  {
+    seed: 1806388419,
+    found:
+      'relay restarted (after SIGKILL) on a half-edited upgrade-guard.ts: every WebSocket upgrade threw ' +
+      "TypeError reading 'allows' (HTTP 500), no client could reconnect. Passes on the finished file; " +
+      'FLUSH_INTERVAL_MS 1000, ROOM_UNLOAD_DELAY_MS 0, 3 SIGKILLs + 1 SIGTERM.',
+  },
+]
 
-const DEFAULT_FRESH_SEEDS = 6
+const DEFAULT_FRESH_SEEDS = 8
 
 function envInteger(name: string): number | undefined {
   const raw = process.env[name]

@@ -29,7 +29,7 @@ export interface SessionReport {
   relaySigterms: number
   replacements: number
   finalStop: FinalStop | 'none (shared relay)'
-  /** From healing until every client was connected and synced. */
+  /** From the end of the chaos (calm network, relay up) until every client was connected and synced. */
   syncedMs: number
   /** From the last edit (after the calm phase) until every replica was identical. */
   convergeMs: number
@@ -80,6 +80,7 @@ export async function runSession(options: SessionOptions): Promise<SessionReport
   const problems: string[] = []
   let replacements = 0
   let syncedMs = 0
+  let calmStepsTaken = 0
   let convergeMs = 0
   let finalStop: SessionReport['finalStop'] = sharedRelay === undefined ? plan.finalStop : 'none (shared relay)'
 
@@ -100,19 +101,26 @@ export async function runSession(options: SessionOptions): Promise<SessionReport
     const generations = clients.map(() => 0)
 
     let killIndex = 0
+    let stepsUp = 0
     let restartAtStep = Number.POSITIVE_INFINITY
     for (let step = 0; step < plan.steps; step++) {
       const kill = plan.kills[killIndex]
-      if (sharedRelay === undefined && kill !== undefined && kill.atStep <= step && chaos.up) {
+      if (sharedRelay === undefined && kill !== undefined && chaos.up && stepsUp >= kill.afterSteps) {
         killIndex++
         note(`#${step} relay ${kill.signal}, down for ${kill.downSteps} steps`)
         chaos.kill(kill.signal)
         restartAtStep = step + kill.downSteps
       }
       if (!chaos.up && step >= restartAtStep) {
+        // Edits go on while the relay stops and is down (offline edits); its ~1 s boot is
+        // waited for, so that the session spends its actions mostly with a relay to talk to.
         note(`#${step} relay restart`)
         chaos.restart()
+        await chaos.settle()
+        note(`#${step} relay ready`)
+        stepsUp = 0
       }
+      if (chaos.up) stepsUp++
 
       const kind = actions.weighted<ActionKind>(ACTION_WEIGHTS)
       const slot = actions.int(0, clients.length - 1)
@@ -168,29 +176,49 @@ export async function runSession(options: SessionOptions): Promise<SessionReport
       else await new Promise((resolve) => setImmediate(resolve))
     }
 
-    // Heal: relay up, no more faults, everyone online, parked tabs reopened.
-    note('heal')
+    // Calm: relay up, a slow but stable network (delays, no stalls or resets), everyone online,
+    // parked tabs reopened.
+    note('calm')
     chaos.restart()
     await chaos.settle()
-    for (const proxy of proxies) proxy.heal()
+    for (const proxy of proxies) proxy.calm()
     for (const client of clients) client.goOnline()
     parked.forEach(({ slot, state }, index) => {
       addClient(new SimClient({ label: `c${slot}p${index}`, serverUrl: proxyUrl(slot), docId, initialState: state }), null)
     })
-    const healedAtMs = Date.now()
+    const calmAtMs = Date.now()
     await waitFor(() => clients.every((client) => client.synced), {
       timeoutMs: settings.convergeTimeoutMs,
       message: () =>
-        `every client connected and synced after healing (${clients.map((c) => `${c.label}: ${c.connected ? 'connected' : 'disconnected'}`).join(', ')})`,
+        `every client connected and synced once calm (${clients.map((c) => `${c.label}: ${c.connected ? 'connected' : 'disconnected'}`).join(', ')})`,
     })
-    syncedMs = Date.now() - healedAtMs
-    note(`all synced after ${syncedMs} ms; ${plan.calmSteps} calm steps`)
-    for (let step = 0; step < plan.calmSteps; step++) {
+    syncedMs = Date.now() - calmAtMs
+    note(`all synced after ${syncedMs} ms; ${plan.calmSteps} calm steps, crash ${JSON.stringify(plan.calmCrash)}`)
+    const crash = sharedRelay === undefined ? plan.calmCrash : null
+    const calmSteps = crash === null ? plan.calmSteps : Math.max(plan.calmSteps, crash.atStep + crash.downSteps + crash.bootSteps + crash.afterSteps)
+    for (let step = 0; step < calmSteps; step++) {
+      if (crash !== null && step === crash.atStep) {
+        note(`calm#${step} relay SIGKILL`)
+        chaos.kill('SIGKILL')
+      }
+      if (crash !== null && step === crash.atStep + crash.downSteps) {
+        note(`calm#${step} relay restart`)
+        chaos.restart()
+      }
+      if (crash !== null && step === crash.atStep + crash.downSteps + crash.bootSteps) {
+        await chaos.settle()
+        note(`calm#${step} relay ready`)
+      }
+      calmStepsTaken++
       const client = actions.pick(clients)
       if (actions.bool(0.15)) note(`calm#${step} ${client.label} marker ${client.insertMarker(actions)}`)
       else note(`calm#${step} ${client.label} ${client.edit(actions)}`)
       await sleep(actions.int(0, settings.maxPauseMs))
     }
+    note('heal')
+    chaos.restart()
+    await chaos.settle()
+    for (const proxy of proxies) proxy.heal()
     const written = new Set(everyClient.flatMap((client) => client.markers))
 
     const lastEditAtMs = Date.now()
@@ -256,7 +284,7 @@ export async function runSession(options: SessionOptions): Promise<SessionReport
     docId,
     clients: plan.clientCount,
     clientInstances: everyClient.length,
-    actions: plan.steps + plan.calmSteps,
+    actions: plan.steps + calmStepsTaken,
     edits: everyClient.reduce((sum, client) => sum + client.edits, 0),
     markers: everyClient.reduce((sum, client) => sum + client.markers.length, 0),
     faults: injectedFaults(faultCounts),

@@ -14,6 +14,10 @@ const TEXT_ALPHABET = 'abcdefghijklmnopqrstuvwxyz     \n'
 const MARKER_PATTERN = /\[[^\]]*\]/g
 const MAP_KEYS = ['title', 'a', 'b', 'c', 'd', 'e', 'f', 'g'] as const
 
+// Every stock provider adds a process 'exit' listener (removed on destroy); a session keeps more
+// providers alive than Node's warning threshold of 10, and the warning would be console noise.
+process.setMaxListeners(Math.max(process.getMaxListeners(), 100))
+
 /** Every `[...]` token in `text`, with how often it occurs. */
 export function countMarkers(text: string): Map<string, number> {
   const counts = new Map<string, number>()
@@ -53,6 +57,8 @@ export class SimClient {
   /** Close codes the relay sent this client, oldest first (4xxx would mean a refusal). */
   readonly closeCodes: number[] = []
   private destroyed = false
+  /** Where this user's caret is: right after what they typed last (sticks to that character). */
+  private caret: Y.RelativePosition | null = null
 
   constructor(options: SimClientOptions) {
     this.label = options.label
@@ -167,7 +173,24 @@ export class SimClient {
   }
 
   private insertText(random: Random, length: number): void {
-    this.text.insert(this.safeInsertPosition(random), random.string(length, TEXT_ALPHABET))
+    // Mostly typing on at the caret, like a person: the next keystroke depends on the previous one
+    // (after a relay crash that previous one may be exactly what the relay lost).
+    const atCaret = random.bool(0.6) ? this.caretIndex() : null
+    const position = atCaret ?? this.safeInsertPosition(random)
+    this.text.insert(position, random.string(length, TEXT_ALPHABET))
+    this.caret = Y.createRelativePositionFromTypeIndex(this.text, position + length, -1)
+  }
+
+  /** The caret's index, or null when it is unset, gone, or (after concurrent edits) inside a marker. */
+  private caretIndex(): number | null {
+    if (this.caret === null) return null
+    const absolute = Y.createAbsolutePositionFromRelativePosition(this.caret, this.doc)
+    if (absolute === null || absolute.type !== this.text) return null
+    const index = absolute.index
+    for (const [markerStart, markerEnd] of markerRanges(this.text.toString())) {
+      if (index > markerStart && index < markerEnd) return null
+    }
+    return index
   }
 
   /** Deletes up to `maxLength` characters that lie between two markers (never a marker char). */

@@ -135,6 +135,22 @@ describe('authentication', () => {
     })
   })
 
+  it('the JSON API needs a token too and lists only the documents it covers', async () => {
+    const writer = connectClient(relay.syncUrl, 'api-listed', { params: { token: await token(['api-*'], 'write') } })
+    const other = connectClient(relay.syncUrl, 'elsewhere', { params: { token: await token(['elsewhere'], 'write') } })
+    extra.push(writer, other)
+    await Promise.all([waitForSync(writer.provider), waitForSync(other.provider)])
+    expect((await fetch(`${relay.httpUrl}/api/docs`)).status).toBe(HttpRefusal.Unauthorized)
+    const listed = await fetch(`${relay.httpUrl}/api/docs`, { headers: { authorization: `Bearer ${await token(['api-*'], 'read')}` } })
+    expect(listed.status).toBe(200)
+    const ids = ((await listed.json()) as { docs: Array<{ docId: string }> }).docs.map((doc) => doc.docId)
+    expect(ids).toContain('api-listed')
+    expect(ids).not.toContain('elsewhere')
+    const stats = (docId: string, query: string) => fetch(`${relay.httpUrl}/api/docs/${docId}?token=${query}`)
+    expect((await stats('elsewhere', await token(['api-*'], 'read'))).status).toBe(HttpRefusal.Forbidden)
+    expect((await stats('api-listed', await token(['api-*'], 'read'))).status).toBe(200)
+  })
+
   it('the token CLI mints a token the relay accepts', async () => {
     const { stdout } = await promisify(execFile)(
       'pnpm',

@@ -24,13 +24,13 @@ async function newConnection(relay: StartedRelay, connect: () => Promise<void>):
 }
 
 /** The writer inserts and deletes a large chunk, `rounds` times: lots of traffic, a small document. */
-async function pushTraffic(pair: HonestPair, rounds: number, onRound: () => void = () => {}): Promise<void> {
+async function pushTraffic(pair: HonestPair, rounds: number, onRound: () => boolean | void = () => {}): Promise<void> {
   const text = pair.a.doc.getText('text')
   for (let round = 0; round < rounds; round++) {
     const at = text.length
     text.insert(at, 'p'.repeat(CHUNK_CHARS))
     text.delete(at, CHUNK_CHARS)
-    onRound()
+    if (onRound() === true) return
     // Let the sockets move, as a real typist's pauses would.
     await new Promise((resolve) => setImmediate(resolve))
   }
@@ -85,18 +85,21 @@ describe('backpressure', () => {
   })
 
   it('a reader that stalls and then drains gets one resync and converges, without reconnecting', async () => {
-    const pair = await HonestPair.connect(relay.syncUrl, 'stall-then-drain')
-    const slow = connectClient(relay.syncUrl, 'stall-then-drain')
+    // Its own relay: a long MAX_BEHIND_MS, so a busy machine cannot turn the stall into a 4508.
+    const patient = await startRelay({ config: { sendBufferSoftLimitBytes: SOFT_LIMIT_BYTES } })
+    const pair = await HonestPair.connect(patient.syncUrl, 'stall-then-drain')
+    const slow = connectClient(patient.syncUrl, 'stall-then-drain')
     try {
       let connects = 0
       slow.provider.on('status', ({ status }: { status: string }) => {
         if (status === 'connected') connects++
       })
-      const connection = await newConnection(relay, () => waitForSync(slow.provider))
+      const connection = await newConnection(patient, () => waitForSync(slow.provider))
       const socket = (slow.provider.ws as unknown as WebSocket & { _socket: { pause(): void; resume(): void } })._socket
       socket.pause()
-      await pushTraffic(pair, 200, () => {})
-      await waitFor(() => connection.behind, { message: 'the stalled reader to fall behind' })
+      // Until the relay has stopped queueing to it.
+      await pushTraffic(pair, 400, () => connection.behind)
+      expect(connection.behind).toBe(true)
       pair.a.doc.getText('text').insert(0, '<while behind>')
       socket.resume()
       await waitFor(() => !connection.behind, { timeoutMs: 15_000, message: 'the reader to drain' })
@@ -108,6 +111,8 @@ describe('backpressure', () => {
     } finally {
       slow.destroy()
       pair.destroy()
+      await patient.close()
+      removeDir(patient.dataDir)
     }
   })
 })

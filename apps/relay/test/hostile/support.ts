@@ -59,6 +59,11 @@ export class HonestPair {
     return pair
   }
 
+  /** Two clients that are already connected and synced. */
+  static adopt(a: TestClient, b: TestClient, docId: string): HonestPair {
+    return new HonestPair(a, b, docId)
+  }
+
   /**
    * One edit each way arrives at the other client (waited with a deadline, not timed). Edits
    * append to the text so concurrent ones never interleave.
@@ -416,4 +421,77 @@ export async function upgradeStatus(url: string, headers: Record<string, string>
       if (socket.readyState !== socket.CLOSED) reject(error)
     })
   })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child-process relays (test/process): RSS from /proc, event-loop block from /metrics.
+
+/** What the probe needs of a relay process (test/process/relay-process.ts). */
+export interface ProbedProcess {
+  readonly pid: number | null
+  readonly httpUrl: string
+}
+
+/** `VmRSS` of a process in bytes, or 0 when it is gone. */
+export function processRssBytes(pid: number | null): number {
+  if (pid === null) return 0
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(status)
+    return match ? Number(match[1]) * 1024 : 0
+  } catch {
+    return 0
+  }
+}
+
+/** Open file descriptors of a process (Linux). */
+export function processFdCount(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length
+}
+
+/** Reads one metric value from the relay's `/metrics`. */
+export async function scrapeMetric(httpUrl: string, name: string): Promise<number | null> {
+  try {
+    const response = await fetch(`${httpUrl}/metrics`)
+    const text = await response.text()
+    const match = new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)
+    return match ? Number(match[1]) : null
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Measures a relay child process during an attack: peak RSS sampled every 20 ms (across restarts:
+ * the pid is read each time) and the worst event-loop block its /metrics reported at each
+ * checkpoint (`relay_event_loop_delay_max_seconds` resets at every scrape).
+ */
+export class ChildProbe {
+  private peakRss = 0
+  private worstBlockSeconds = 0
+  private readonly sampler: NodeJS.Timeout
+
+  private constructor(private readonly relay: ProbedProcess) {
+    this.sampler = setInterval(() => {
+      this.peakRss = Math.max(this.peakRss, processRssBytes(this.relay.pid))
+    }, 20)
+  }
+
+  static async start(relay: ProbedProcess): Promise<ChildProbe> {
+    await scrapeMetric(relay.httpUrl, 'relay_event_loop_delay_max_seconds') // resets the max
+    return new ChildProbe(relay)
+  }
+
+  /** Reads (and resets) the relay's max block so far; call before killing it. */
+  async checkpoint(): Promise<void> {
+    const seconds = await scrapeMetric(this.relay.httpUrl, 'relay_event_loop_delay_max_seconds')
+    if (seconds !== null) this.worstBlockSeconds = Math.max(this.worstBlockSeconds, seconds)
+  }
+
+  async stop(): Promise<{ worstBlockMs: number; peakRssMiB: number }> {
+    await this.checkpoint()
+    clearInterval(this.sampler)
+    this.peakRss = Math.max(this.peakRss, processRssBytes(this.relay.pid))
+    return { worstBlockMs: round(this.worstBlockSeconds * 1000), peakRssMiB: round(this.peakRss / 2 ** 20) }
+  }
 }

@@ -31,7 +31,7 @@ export async function awarenessSession(spec: SessionKinds['awareness']['spec']):
     position: Math.floor(random() * 50_000),
   }))
   const connected = await connectMany(clients, 50)
-  if (connected.failures > 0) throw new Error(`${connected.failures} of ${spec.count} awareness clients failed to connect`)
+  if (connected.failures > 0) throw new Error(`${connected.failures} of ${spec.count} awareness clients failed to connect: ${connected.firstError}`)
   let baseFrames = 0
   let baseBytes = 0
   const received = () => ({

@@ -70,13 +70,18 @@ export async function joinersSession(spec: SessionKinds['joiners']['spec']): Pro
           await c.open()
           await c.synced
         }))
-        const result = summarize(clients, startMs, outcomes.filter((o) => o.status === 'rejected').length)
+        const result = summarize(clients, startMs, outcomes.filter((o) => o.status === 'rejected').length, firstRejection(outcomes))
         await Promise.all(clients.map((c) => c.close()))
         return result
       },
     },
     close: async () => {},
   }
+}
+
+function firstRejection(outcomes: PromiseSettledResult<unknown>[]): string {
+  const rejected = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected')
+  return rejected === undefined ? '' : String((rejected.reason as Error)?.message ?? rejected.reason)
 }
 
 /** True when the server's state vector covers every clock of ours. */
@@ -110,7 +115,7 @@ export async function stormSession(spec: SessionKinds['storm']['spec']): Promise
           await c.synced
           if (barrier) await c.syncAgain()
         }))
-        return summarize(clients, startMs, outcomes.filter((o) => o.status === 'rejected').length)
+        return summarize(clients, startMs, outcomes.filter((o) => o.status === 'rejected').length, firstRejection(outcomes))
       },
       closeAll: async () => {
         await Promise.all(clients.map((c) => c.close()))

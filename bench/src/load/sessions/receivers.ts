@@ -14,7 +14,7 @@ export async function receiversSession(spec: SessionKinds['receivers']['spec']):
     (recorder) => new LightClient({ baseUrl: spec.baseUrl, docId: spec.docId, dialect: DIALECTS[spec.dialect], onUpdate: recorder.onUpdate }),
   )
   const connected = await connectMany(clients, 50)
-  if (connected.failures > 0) throw new Error(`${connected.failures} of ${spec.count} receivers failed to connect and sync`)
+  if (connected.failures > 0) throw new Error(`${connected.failures} of ${spec.count} receivers failed to connect and sync: ${connected.firstError}`)
 
   const counts = (): DeliveredCounts[] =>
     writers.map((_, w) => ({
