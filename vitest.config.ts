@@ -1,7 +1,8 @@
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
     projects: ['packages/*', 'apps/relay', 'apps/web'],
+    exclude: [...configDefaults.exclude, '**/.scratch/**'],
   },
 })

@@ -40,6 +40,7 @@ async function pressTimes(page: Page, key: string, times: number): Promise<void>
 
 /** Clicks into the editor and puts the caret at the end of the document, as a user coming back to it. */
 export async function focusEditor(page: Page): Promise<void> {
+  // Playwright's own click: it scrolls past the sticky toolbar; remote carets are inside the editor.
   await editor(page).click()
   await settleSelection(page)
   await pressTimes(page, 'ControlOrMeta+End', 1)

@@ -36,7 +36,7 @@ export interface PageCheck {
 }
 
 /** Kept per marker for the report; the interesting ones are the first few changes. */
-const MAX_HISTORY = 40
+const MAX_HISTORY = 200
 
 export class MarkerLedger {
   private readonly typed = new Set<string>()
@@ -52,6 +52,8 @@ export class MarkerLedger {
       const history = this.histories.get(event.marker) ?? []
       if (history.length < MAX_HISTORY) history.push({ ...event, observer })
       this.histories.set(event.marker, history)
+      // Forensic events (characters deleted by this page, or arriving deleted) are not count changes.
+      if (event.deletedHere === true || event.arrivedDeleted === true) continue
       const own = writerOf(event.marker) === observer
       if (event.cause === 'local' && event.after > event.before) {
         if (own) this.typed.add(event.marker)
@@ -89,13 +91,24 @@ export class MarkerLedger {
 
   /** Attributes a lost marker from its history (see {@link LossCause}). */
   lossCause(marker: string): LossCause {
-    const removals = this.history(marker).filter((event) => event.after < event.before)
-    if (removals.some((event) => (event.cause === 'undo' || event.cause === 'redo') && event.observer !== writerOf(marker))) {
-      return 'undone-by-other'
-    }
-    const first = removals[0]
-    if (first === undefined) return this.history(marker).some((event) => event.arrivedDeleted === true) ? 'block-replaced' : 'unobserved'
-    return /\w\(deleted\)/.test((first.where ?? '').replace(/^text(\(deleted\))?/, '')) ? 'block-replaced' : 'deleted-as-text'
+    const history = this.history(marker)
+    const writer = writerOf(marker)
+    const byOtherUndo = (event: ObservedEvent): boolean => (event.cause === 'undo' || event.cause === 'redo') && event.observer !== writer
+    if (history.some((event) => byOtherUndo(event) && (event.after < event.before || event.deletedHere === true))) return 'undone-by-other'
+    // The writer's own undo may take a marker out and its redo bring it back; what counts is the
+    // removal after the last time it (re)appeared.
+    const lastBack = Math.max(-1, ...history.filter((event) => event.after > event.before).map((event) => event.atMs))
+    const removal = history.find((event) => event.after < event.before && event.atMs >= lastBack)
+    if (removal === undefined) return history.some((event) => event.arrivedDeleted === true) ? 'block-replaced' : 'unobserved'
+    return /\w\(deleted\)/.test((removal.where ?? '').replace(/^text(\(deleted\))?/, '')) ? 'block-replaced' : 'deleted-as-text'
+  }
+
+  /** Pages whose own transactions deleted the marker's characters, with the transaction's cause. */
+  deleters(marker: string): string[] {
+    const found = this.history(marker)
+      .filter((event) => event.deletedHere === true)
+      .map((event) => `${event.observer} (${event.cause}${event.where === undefined ? '' : `, in ${event.where}`})`)
+    return [...new Set(found)]
   }
 
   /** How extra copies of `marker` came about (see {@link CopyOrigin}); `edit` when nothing was recorded. */

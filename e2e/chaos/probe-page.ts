@@ -46,6 +46,8 @@ interface PmView {
 interface YTransaction {
   origin: unknown
   local: boolean
+  /** Items this transaction deleted: client id → [clock, length) ranges. */
+  deleteSet: { clients: Map<number, Array<{ clock: number; len: number }>> }
   /** Client id → clock before and after the transaction. */
   beforeState: Map<number, number>
   afterState: Map<number, number>
@@ -85,10 +87,13 @@ export function installProbe(config: ProbeConfig): void {
   const { view, ydoc } = handle
   // Installed already for this editor (by the init script, as soon as the app published it).
   if (window.__chaos?.view === view && window.__chaos.writer === config.writer) return
+  // The app re-created its editor: keep what the old probe recorded and has not handed over yet.
+  const carried = window.__chaos?.drain()
   window.__chaos?.uninstall()
   const markerRe = (): RegExp => new RegExp(config.markerPattern, 'g')
-  const events: MarkerEvent[] = []
-  const refusals: GuardRefusal[] = []
+  const events: MarkerEvent[] = carried?.events ?? []
+  const refusals: GuardRefusal[] = carried?.refusals ?? []
+  if (carried !== undefined) refusals.push({ atMs: Date.now(), what: 'the editor was re-created (probe reinstalled)' })
   const localSeen = new Set<string>()
 
   const undoManager = (): UndoManagerLike | null => {
@@ -163,6 +168,37 @@ export function installProbe(config: ProbeConfig): void {
       }
     }
   }
+  // Which marker texts a transaction of this page deleted, whether or not the page could see
+  // them: a page can only delete items it has, so this names the page that removed a marker even
+  // when the marker was invisible to it (inside a block it had already replaced).
+  const structAt = (structs: YStruct[], clock: number): number => {
+    let low = 0
+    let high = structs.length - 1
+    while (low <= high) {
+      const middle = (low + high) >> 1
+      const struct = structs[middle] as YStruct
+      if (clock < struct.id.clock) high = middle - 1
+      else if (clock >= struct.id.clock + struct.length) low = middle + 1
+      else return middle
+    }
+    return -1
+  }
+  const deletedMarkers = (tr: YTransaction, atMs: number, cause: TransactionCause): void => {
+    for (const [client, ranges] of tr.deleteSet.clients) {
+      const structs = ydoc.store.clients.get(client) ?? []
+      for (const range of ranges) {
+        for (let index = structAt(structs, range.clock); index >= 0 && index < structs.length; index++) {
+          const struct = structs[index] as YStruct
+          if (struct.id.clock >= range.clock + range.len) break
+          const text = struct.content?.str
+          if (typeof text !== 'string' || !text.includes('[[')) continue
+          for (const match of text.matchAll(markerRe())) {
+            events.push({ atMs, marker: match[0], before: 0, after: 0, cause, deletedHere: true, where: describeHome(struct.parent as YType | undefined) })
+          }
+        }
+      }
+    }
+  }
   const onTransaction = (tr: YTransaction): void => {
     const next = scan()
     const cause = causeOf(tr)
@@ -182,6 +218,7 @@ export function installProbe(config: ProbeConfig): void {
       }
     }
     if (cause === 'remote') arrivedDeleted(tr, atMs, cause)
+    else deletedMarkers(tr, atMs, cause)
     last = next
   }
   ydoc.on('afterTransaction', onTransaction)

@@ -18,6 +18,11 @@ export interface MarkerEvent {
    * that this page had already seen deleted (before = after = 0).
    */
   arrivedDeleted?: boolean
+  /**
+   * This page's own transaction deleted the marker's characters (before = after = 0: the count
+   * change, if the page could see the marker, is a separate event).
+   */
+  deletedHere?: boolean
 }
 
 export interface GuardRefusal {

@@ -34,7 +34,7 @@ export function judge(ledger: MarkerLedger, checks: readonly PageCheck[], option
     else failures.push(line)
   }
   const describeEvent = (event: ObservedEvent): string =>
-    `${event.observer} saw ${event.arrivedDeleted === true ? 'it arrive already deleted' : `${event.before}→${event.after}`} ` +
+    `${event.observer} ${event.arrivedDeleted === true ? 'saw it arrive already deleted' : event.deletedHere === true ? 'deleted its characters' : `saw ${event.before}→${event.after}`} ` +
     `at +${((event.atMs - options.startMs) / 1000).toFixed(2)}s (${event.cause}` +
     `${event.where === undefined ? '' : `, was in ${event.where}`}${event.context === undefined ? '' : `, text ${JSON.stringify(event.context)}`})`
   const historyOf = (marker: string): string => ledger.history(marker).map(describeEvent).join(', ') || 'none'
@@ -48,7 +48,9 @@ export function judge(ledger: MarkerLedger, checks: readonly PageCheck[], option
   }
   for (const [marker, pages] of lostOn) {
     const cause = ledger.lossCause(marker)
-    report(`LOST ${marker} (${cause}) on ${pages.join(', ')}; history: ${historyOf(marker)}`, cause)
+    const deleters = ledger.deleters(marker)
+    const by = deleters.length === 0 ? '' : `; its characters were deleted by the own transactions of ${deleters.join(', ')}`
+    report(`LOST ${marker} (${cause}) on ${pages.join(', ')}${by}; history: ${historyOf(marker)}`, cause)
   }
   const byCause = (cause: DuplicateMarker['cause']): DuplicateMarker[] => [...duplicates.values()].filter((duplicate) => duplicate.cause === cause)
   const split = byCause('split')

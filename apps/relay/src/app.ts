@@ -150,7 +150,14 @@ async function relayAppPlugin(fastify: FastifyInstance, options: RelayAppOptions
 
   await fastify.register(fastifyWebsocket, {
     // A message may come in fragments; more than MAX_MESSAGE_FRAGMENTS close it with 1008.
-    options: { maxPayload: config.limits.maxFrameBytes, maxFragments: MAX_MESSAGE_FRAGMENTS, perMessageDeflate: false },
+    // One 'message' event per tick: a burst of thousands of frames in one TCP read is handled
+    // between other sockets' messages and timers instead of as one long block.
+    options: {
+      maxPayload: config.limits.maxFrameBytes,
+      maxFragments: MAX_MESSAGE_FRAGMENTS,
+      allowSynchronousEvents: false,
+      perMessageDeflate: false,
+    },
     // Client-caused socket errors (oversized frame → ws closes with 1009, resets) are routine.
     errorHandler: (error, _socket, request) => {
       request.log.info({ err: error }, 'websocket error')

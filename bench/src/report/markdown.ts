@@ -21,13 +21,21 @@ function cell(row: Row, id: ServerId): string {
   return `${format(value)}${note !== undefined ? ` (${note})` : ''}`
 }
 
+/** Whether ours beats the best peer on this row (null: not comparable). */
+function aheadOf(row: Row): boolean | null {
+  const ours = row.values.ours
+  if (row.better === null || ours === null || ours === undefined || !Number.isFinite(ours)) return null
+  const peer = bestPeer(row.values, row.better)
+  if (peer === null) return null
+  return row.better === 'lower' ? ours <= peer.value : ours >= peer.value
+}
+
 function ratioCell(row: Row): string {
   const ours = row.values.ours
   if (row.better === null || ours === null || ours === undefined || !Number.isFinite(ours)) return ''
   const peer = bestPeer(row.values, row.better)
   if (peer === null) return ''
-  const ahead = row.better === 'lower' ? ours <= peer.value : ours >= peer.value
-  return `${ratioRow(ours, peer.value)} vs ${SERVERS[peer.id].label.split(' ')[0]} ${ahead ? '✓' : '✗'}`
+  return `${ratioRow(ours, peer.value)} vs ${SERVERS[peer.id].label.split(' ')[0]} ${aheadOf(row) ? '✓' : '✗'}`
 }
 
 function table(rows: Row[]): string[] {
@@ -72,6 +80,8 @@ export function renderBenchmarks(stored: StoredScenario[], intro: string[]): str
     out.push(`Run ${finishedAt} (BENCH_SIZE=${size}, ${report.wallSeconds.toFixed(0)} s)${latest !== null && machine.commit !== latest.machine.commit ? `, relay at ${machine.commit}` : ''}; load average ${machine.loadAverageStart.toFixed(2)}.`, '')
     out.push(...report.setup.map((s) => `- ${s}`), '')
     for (const t of report.tables) out.push(`**${t.title}** (↓ lower is better, ↑ higher is better)`, '', ...table(t.rows), '')
+    const compared = report.tables.flatMap((t) => t.rows).map(aheadOf).filter((a): a is boolean => a !== null)
+    if (compared.length > 0) out.push(`Ours is ahead of the best peer on ${compared.filter((a) => a).length} of ${compared.length} compared figures.`, '')
     if (report.targets.length > 0) out.push(...targetLines(report.targets), '')
     const bad = report.convergence.filter((c) => !c.converged)
     out.push(

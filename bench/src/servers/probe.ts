@@ -2,9 +2,10 @@
 // IPC channel with a forced GC + memory usage and event-loop delay figures. It adds one 10 ms
 // event-loop-delay timer and nothing on any request path.
 import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { writeHeapSnapshot } from 'node:v8'
 
-/** What the runner may ask a server process. */
-export type ProbeRequest = { probeId: number; command: 'gc' | 'lag-reset' | 'lag' | 'memory' }
+/** What the runner may ask a server process (`heap-snapshot` writes one to `path` after a GC). */
+export type ProbeRequest = { probeId: number; command: 'gc' | 'lag-reset' | 'lag' | 'memory' | 'heap-snapshot'; path?: string }
 
 export interface ProbeReply {
   probeId: number
@@ -34,10 +35,11 @@ if (process.send !== undefined) {
   process.on('message', (message: unknown) => {
     if (!isProbeRequest(message)) return
     const gc = (globalThis as { gc?: () => void }).gc
-    if (message.command === 'gc' && gc !== undefined) {
+    if ((message.command === 'gc' || message.command === 'heap-snapshot') && gc !== undefined) {
       gc()
       gc()
     }
+    if (message.command === 'heap-snapshot' && message.path !== undefined) writeHeapSnapshot(message.path)
     if (message.command === 'lag-reset') histogram.reset()
     const memory = process.memoryUsage()
     const reply: ProbeReply = {

@@ -146,7 +146,7 @@ export class RunningServer {
   }
 
   /** Asks the in-process probe (forced GC, event-loop delay). */
-  probe(command: ProbeRequest['command'], timeoutMs = 10_000): Promise<ProbeReply> {
+  probe(command: ProbeRequest['command'], timeoutMs = 10_000, path?: string): Promise<ProbeReply> {
     const probeId = this.nextProbeId++
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -157,7 +157,7 @@ export class RunningServer {
         clearTimeout(timer)
         resolve(reply)
       })
-      this.child.send({ probeId, command } satisfies ProbeRequest)
+      this.child.send({ probeId, command, ...(path !== undefined ? { path } : {}) } satisfies ProbeRequest)
     })
   }
 

@@ -142,7 +142,7 @@ export async function syncRoutes(fastify: FastifyInstance, options: SyncRouteOpt
           }
         }
         // Large frames and expensive ones (conflict resolution, big answers) cost more.
-        connection.rate.charge(Math.floor(bytes.byteLength / BYTES_PER_TOKEN) + Math.floor((timers.now() - startedMs) / MS_PER_TOKEN))
+        connection.rate.charge(bytes.byteLength / BYTES_PER_TOKEN + (timers.now() - startedMs) / MS_PER_TOKEN)
       })
       socket.on('pong', () => {
         connection.alive = true

@@ -1,10 +1,11 @@
-// Found by reasoning over the fuzz's kill/reconnect paths, pinned here deterministically because
-// a random seed hits the window only rarely. After a SIGKILL the relay has lost its last
-// group-commit window. A reconnecting client B types before its sync step 2 went out; its live
-// update depends on lost content, so the relay keeps it pending. Client A's sync step 2 then
-// supplies the lost content: Yjs integrates it together with B's pending update, in a transaction
-// whose origin is A's connection, and the relay fans that update out to everyone except A.
-// A never gets B's edit (until it happens to reconnect): a divergence.
+// A crash-recovery race, pinned deterministically (a random fuzz seed hits its window rarely).
+// After a SIGKILL the relay has lost its last group-commit window. Reconnecting client B types
+// before its sync step 2 went out; its live update depends on the lost content. Client A's sync
+// step 2 then supplies that content. A relay that let Yjs keep B's update pending integrated it
+// inside A's transaction and fanned the result out to everyone *except A*, so A never got B's
+// edit (until it happened to reconnect): a divergence, for inserts and for deletions alike.
+// Fixed in the relay by holding such updates outside the document and applying them with their
+// own sender as origin (rooms/update-gate.ts); this test guards that.
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { RelayProcess } from '../process/relay-process'

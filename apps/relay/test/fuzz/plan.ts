@@ -23,7 +23,7 @@ export const CI_SETTINGS: SessionSettings = {
   maxClients: 5,
   minSteps: 250,
   maxSteps: 450,
-  maxSigkills: 3,
+  maxSigkills: 2,
   maxSigterms: 1,
   maxPauseMs: 6,
   convergeTimeoutMs: 20_000,

@@ -3,9 +3,10 @@
 // (state vectors, delete sets, content), keep every marker exactly once, and reload from storage.
 //
 //   FUZZ_SEED=<n> (or SEED=<n>)   run exactly that seed
-//   FUZZ_SEEDS=<k>                run k fresh random seeds (default 8) besides the pinned ones
+//   FUZZ_SEEDS=<k>                run k fresh random seeds (default 6) besides the pinned ones
 //   FUZZ_SOAK_MINUTES=<m>         soak instead: sessions back to back on one relay for m minutes
-//   FUZZ_VERBOSE=1                a JSON line per seed, report files for passing seeds too
+//   FUZZ_VERBOSE=1                a JSON line per seed
+//   FUZZ_KEEP_REPORTS=1           report files (trace, relay output) for passing seeds too
 import { afterAll, describe, expect, it } from 'vitest'
 import { CI_SETTINGS } from './plan'
 import { freshSeed, parseSeed } from './random'
@@ -27,7 +28,7 @@ const REGRESSION_SEEDS: ReadonlyArray<{ seed: number; found: string }> = [
   },
 ]
 
-const DEFAULT_FRESH_SEEDS = 8
+const DEFAULT_FRESH_SEEDS = 6
 
 function envInteger(name: string): number | undefined {
   const raw = process.env[name]
@@ -47,7 +48,7 @@ function seedsToRun(): Array<{ seed: number; pinned: boolean }> {
 
 const soakMinutes = Number(process.env['FUZZ_SOAK_MINUTES'] ?? 0)
 const SESSION_TIMEOUT_MS = 180_000
-/** FUZZ_VERBOSE=1: one JSON line per seed and a report file even for passing seeds. */
+/** FUZZ_VERBOSE=1: one JSON line per seed (FUZZ_KEEP_REPORTS=1: a report file for passing seeds too). */
 const verbose = process.env['FUZZ_VERBOSE'] === '1'
 
 describe.runIf(!(soakMinutes > 0))('relay fuzz', () => {
@@ -62,7 +63,7 @@ describe.runIf(!(soakMinutes > 0))('relay fuzz', () => {
 
   for (const { seed, pinned } of seedsToRun()) {
     it(`seed ${seed}${pinned ? ' (pinned regression)' : ''}: converges, keeps every marker, reloads from storage (FUZZ_SEED=${seed})`, { timeout: SESSION_TIMEOUT_MS }, async () => {
-      const report = await runSession({ seed, settings: CI_SETTINGS, keepReport: verbose })
+      const report = await runSession({ seed, settings: CI_SETTINGS, keepReport: process.env['FUZZ_KEEP_REPORTS'] === '1' })
       collector.add(report)
       if (verbose) process.stdout.write(`seed ${seed}: ${JSON.stringify({ ...report, problems: report.problems.length })}\n`)
       expect(report.problems, `FUZZ_SEED=${seed} failed; trace and relay output: ${report.reportFile}`).toEqual([])

@@ -224,7 +224,7 @@ describe('hostile clients against a relay process', () => {
     await run(200, 10) // warm-up: code paths compiled, pools allocated
     await settled()
     const baseline = { fds: processFdCount(relay.pid!), heap: await heapAfterGc() }
-    const cycles = 3_000
+    const cycles = 2_000
     const probe = await ChildProbe.start(relay)
     await run(cycles, 10)
     await settled()

@@ -24,8 +24,14 @@ import { HonestPair, MeasurementLog, expectAlive } from './support'
 
 const log = new MeasurementLog('storage-failure')
 
+/** Keeps permission-denied reasons instead of letting y-websocket print them (tests are silent). */
+const denialsOf = new WeakMap<TestClient, string[]>()
+
 function recordDenials(client: TestClient): string[] {
+  const existing = denialsOf.get(client)
+  if (existing) return existing
   const reasons: string[] = []
+  denialsOf.set(client, reasons)
   client.provider.messageHandlers[2] = (_encoder: unknown, decoder: decoding.Decoder) => {
     authProtocol.readAuthMessage(decoder, client.doc, (_doc, reason) => reasons.push(reason))
   }
@@ -56,6 +62,7 @@ describe('storage failure', () => {
 
   function client(docId: string): TestClient {
     const created = connectClient(relay!.syncUrl, docId)
+    recordDenials(created)
     clients.push(created)
     return created
   }
@@ -120,6 +127,7 @@ describe('storage failure', () => {
     const docId = 'case-23b'
     const pair = await HonestPair.connect(relay.syncUrl, docId)
     clients.push(pair.a, pair.b)
+    recordDenials(pair.a)
     const denials = recordDenials(pair.b)
     const aCloses = closeCodes(pair.a)
     await waitFor(async () => textOf(await loadStoredDoc(store.inner, docId)).length > 0, { message: 'the first edits to be stored' })
