@@ -46,7 +46,7 @@ class Pipe {
       // A gap between pieces makes them separate TCP segments rather than one coalesced write.
       pieces.forEach((piece, i) => this.enqueue(piece, baseMs + (i === 0 ? 0 : this.random.int(0, 2))))
       const stalls = this.random.bool(this.link.profile.stallProbabilityPerChunk)
-      const stallMs = this.random.int(20, this.link.profile.maxStallMs)
+      const stallMs = this.random.int(20, Math.max(20, this.link.profile.maxStallMs))
       if (stalls && this.link.mode === 'chaos') this.stall(stallMs)
     }
     this.pump()
@@ -148,7 +148,7 @@ class Link {
     // Every draw happens here, in a fixed order, so a connection's fate depends only on its index.
     const delayed = random.bool(profile.latencyProbability)
     const slow = random.bool(profile.slowLinkProbability)
-    const latencyMs = !delayed ? 0 : slow ? random.int(profile.maxLatencyMs, profile.maxSlowLinkLatencyMs) : random.int(1, profile.maxLatencyMs)
+    const latencyMs = !delayed ? 0 : slow ? random.int(profile.maxLatencyMs, Math.max(profile.maxLatencyMs, profile.maxSlowLinkLatencyMs)) : random.int(1, Math.max(1, profile.maxLatencyMs))
     this.faults = {
       latencyMs,
       jitterMs: delayed ? random.int(0, latencyMs) : 0,
@@ -156,8 +156,8 @@ class Link {
     }
     if (delayed) this.counts.delayedConnections++
     const resets = random.bool(profile.resetProbability)
-    const resetAfterMs = random.int(30, profile.maxResetAfterMs)
-    const resetAfterBytes = random.int(10, profile.maxResetAfterBytes)
+    const resetAfterMs = random.int(30, Math.max(30, profile.maxResetAfterMs))
+    const resetAfterBytes = random.int(10, Math.max(10, profile.maxResetAfterBytes))
     this.resetKind = random.bool(0.7) ? 'rst' : 'fin'
     const byBytes = random.bool(0.5)
     this.up = new Pipe(this, upstream, random.fork('up'))

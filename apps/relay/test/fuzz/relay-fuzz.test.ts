@@ -30,16 +30,23 @@ const REGRESSION_SEEDS: ReadonlyArray<{ seed: number; found: string }> = [
 
 const DEFAULT_FRESH_SEEDS = 6
 
-function envInteger(name: string): number | undefined {
+function envSeed(name: string): number | undefined {
+  const raw = process.env[name]
+  return raw === undefined || raw === '' ? undefined : parseSeed(name, raw)
+}
+
+function envCount(name: string): number | undefined {
   const raw = process.env[name]
   if (raw === undefined || raw === '') return undefined
-  return parseSeed(name, raw)
+  const count = /^\s*\d+\s*$/.test(raw) ? Number(raw) : Number.NaN
+  if (!Number.isSafeInteger(count)) throw new Error(`${name}=${JSON.stringify(raw)} is not a whole number`)
+  return count
 }
 
 function seedsToRun(): Array<{ seed: number; pinned: boolean }> {
   const single = process.env['FUZZ_SEED'] ?? process.env['SEED']
   if (single !== undefined && single !== '') return [{ seed: parseSeed('FUZZ_SEED', single), pinned: false }]
-  const fresh = envInteger('FUZZ_SEEDS') ?? DEFAULT_FRESH_SEEDS
+  const fresh = envCount('FUZZ_SEEDS') ?? DEFAULT_FRESH_SEEDS
   return [
     ...REGRESSION_SEEDS.map(({ seed }) => ({ seed, pinned: true })),
     ...Array.from({ length: fresh }, () => ({ seed: freshSeed(), pinned: false })),
@@ -73,7 +80,7 @@ describe.runIf(!(soakMinutes > 0))('relay fuzz', () => {
 
 describe.runIf(soakMinutes > 0)('relay fuzz soak', () => {
   it(`runs ${soakMinutes} minutes of sessions on one relay; converges every time; memory stays bounded`, { timeout: soakMinutes * 60_000 + 300_000 }, async () => {
-    const firstSeed = envInteger('FUZZ_SEED') ?? freshSeed()
+    const firstSeed = envSeed('FUZZ_SEED') ?? envSeed('SEED') ?? freshSeed()
     const result = await runSoak(soakMinutes, firstSeed, (line) => process.stdout.write(line))
     const file = writeResultsJson(
       'fuzz-soak',
