@@ -1,5 +1,6 @@
 // What to run, from the environment: BENCH_SCENARIOS=1,3 (default all), BENCH_SIZE=small|default|large,
-// BENCH_SERVERS=ours,hocuspocus (default all), BENCH_PROFILE=1 (V8 CPU profile of our relay).
+// BENCH_SERVERS=ours,hocuspocus (default all), BENCH_PROFILE=1|all (V8 CPU profiles of our relay or of
+// every server).
 import { SERVER_IDS, type ServerId } from '../servers/server-spec'
 
 export const SIZES = ['small', 'default', 'large'] as const
@@ -11,8 +12,8 @@ export interface BenchConfig {
   scenarios: ScenarioId[]
   size: SizeName
   servers: ServerId[]
-  /** Write `node --cpu-prof` profiles of our relay to bench-results/profiles. */
-  profileRelay: boolean
+  /** Write `node --cpu-prof` profiles to bench-results/profiles: of our relay (`ours`) or every server (`all`). */
+  profile: 'off' | 'ours' | 'all'
   /** Load worker processes (all on the load core). */
   workers: number
   /** Before each server's run, wait up to this long for CPU pressure below `quietThreshold`. */
@@ -53,9 +54,9 @@ export function loadBenchConfig(env: Readonly<Record<string, string | undefined>
     scenarios: list('BENCH_SCENARIOS', env.BENCH_SCENARIOS, SCENARIO_IDS, Number) as ScenarioId[],
     size,
     servers: list('BENCH_SERVERS', env.BENCH_SERVERS, SERVER_IDS, (s) => s as ServerId),
-    profileRelay: env.BENCH_PROFILE === '1',
+    profile: env.BENCH_PROFILE === 'all' ? 'all' : env.BENCH_PROFILE === '1' || env.BENCH_PROFILE === 'ours' ? 'ours' : 'off',
     workers,
-    quietMaxWaitMs: 1000 * number('BENCH_QUIET_MAX_WAIT_S', env.BENCH_QUIET_MAX_WAIT_S, 10, 0, 600),
+    quietMaxWaitMs: 1000 * number('BENCH_QUIET_MAX_WAIT_S', env.BENCH_QUIET_MAX_WAIT_S, 5, 0, 600),
     quietThreshold: number('BENCH_QUIET_THRESHOLD', env.BENCH_QUIET_THRESHOLD, 0.25, 0, 1),
   }
 }

@@ -25,7 +25,7 @@ function cell(row: Row, id: ServerId): string {
 function aheadOf(row: Row): boolean | null {
   const ours = row.values.ours
   if (row.better === null || ours === null || ours === undefined || !Number.isFinite(ours)) return null
-  const peer = bestPeer(row.values, row.better)
+  const peer = bestPeer(row.values, row.better, row.excluded)
   if (peer === null) return null
   return row.better === 'lower' ? ours <= peer.value : ours >= peer.value
 }
@@ -33,7 +33,7 @@ function aheadOf(row: Row): boolean | null {
 function ratioCell(row: Row): string {
   const ours = row.values.ours
   if (row.better === null || ours === null || ours === undefined || !Number.isFinite(ours)) return ''
-  const peer = bestPeer(row.values, row.better)
+  const peer = bestPeer(row.values, row.better, row.excluded)
   if (peer === null) return ''
   return `${ratioRow(ours, peer.value)} vs ${SERVERS[peer.id].label.split(' ')[0]} ${aheadOf(row) ? '✓' : '✗'}`
 }

@@ -8,8 +8,10 @@ export interface Row {
   unit: string
   better: Better | null
   values: Partial<Record<ServerId, number | null>>
-  /** Why a value is missing or what qualifies it (shown as a footnote mark). */
+  /** Why a value is missing or what qualifies it (shown next to the value). */
   notes?: Partial<Record<ServerId, string>>
+  /** Values that do not count as the best peer (e.g. measured on a run that never converged). */
+  excluded?: ServerId[]
 }
 
 export interface Table {

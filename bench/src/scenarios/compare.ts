@@ -9,9 +9,10 @@ export interface PeerValue {
 }
 
 /** The peer with the best value (lowest or highest), ignoring missing ones. */
-export function bestPeer(values: Row['values'], better: Better): PeerValue | null {
+export function bestPeer(values: Row['values'], better: Better, excluded: readonly ServerId[] = []): PeerValue | null {
   let best: PeerValue | null = null
   for (const id of PEER_IDS) {
+    if (excluded.includes(id)) continue
     const value = values[id]
     if (value === null || value === undefined || !Number.isFinite(value)) continue
     if (best === null || (better === 'lower' ? value < best.value : value > best.value)) best = { id, label: SERVERS[id].label, value }
@@ -33,12 +34,14 @@ export function ratioRow(ours: number, peer: number): string {
 export function aheadTarget(target: string, row: Row, factor = 1): TargetCheck {
   const better = row.better ?? 'lower'
   const ours = row.values.ours
-  const peer = bestPeer(row.values, better)
+  const peer = bestPeer(row.values, better, row.excluded)
   if (ours === null || ours === undefined || !Number.isFinite(ours) || peer === null) {
     return { target, met: null, detail: `${row.label}: not measured for ours or any peer` }
   }
   const met = better === 'lower' ? ours * factor <= peer.value : ours >= peer.value * factor
-  return { target, met, detail: `${row.label}: ours ${format(ours)} ${row.unit} vs ${peer.label} ${format(peer.value)} ${row.unit} (ours/peer ${ratioRow(ours, peer.value)})` }
+  const floor = row.values['ws-floor']
+  const floorText = floor === null || floor === undefined || !Number.isFinite(floor) ? '' : `; ws floor ${format(floor)} ${row.unit}`
+  return { target, met, detail: `${row.label}: ours ${format(ours)} ${row.unit} vs ${peer.label} ${format(peer.value)} ${row.unit} (ours/peer ${ratioRow(ours, peer.value)})${floorText}` }
 }
 
 export function format(value: number): string {

@@ -50,15 +50,19 @@ export interface ManagedServer extends ServerSession {
 /** Starts `spec` for scenario `scenarioId` (fresh DATA_DIR; CPU profile when BENCH_PROFILE=1). */
 export async function startManaged(context: ScenarioContext, scenarioId: number, spec: ServerSpec, options: ServerLoopOptions): Promise<ManagedServer> {
   const dataDir = createDataDir(spec)
-  const profileDir = context.config.profileRelay && spec.id.startsWith('ours') ? join(RESULTS_DIR, 'profiles', `s${scenarioId}-${spec.id}`) : undefined
+  const profiled = context.config.profile === 'all' || (context.config.profile === 'ours' && spec.id.startsWith('ours'))
+  const profileDir = profiled ? join(RESULTS_DIR, 'profiles', `s${scenarioId}-${spec.id}`) : undefined
   if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true })
-  const start = async (): Promise<RunningServer> =>
-    RunningServer.start(spec, {
+  const start = async (): Promise<RunningServer> => {
+    const started = await RunningServer.start(spec, {
       port: await freePort(),
       dataDir,
       ...(options.extraEnv ? { extraEnv: options.extraEnv(spec) } : {}),
       ...(profileDir !== undefined ? { cpuProfileDir: profileDir } : {}),
     })
+    progress(`  ${spec.label} started: pid ${started.pid}, port ${started.port}`)
+    return started
+  }
   let server: RunningServer
   try {
     server = await start()

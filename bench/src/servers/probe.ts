@@ -5,7 +5,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { writeHeapSnapshot } from 'node:v8'
 
 /** What the runner may ask a server process (`heap-snapshot` writes one to `path` after a GC). */
-export type ProbeRequest = { probeId: number; command: 'gc' | 'lag-reset' | 'lag' | 'memory' | 'heap-snapshot'; path?: string }
+export type ProbeRequest = { probeId: number; command: 'gc' | 'lag-reset' | 'lag' | 'memory' | 'heap-snapshot' | 'exit-if-unhandled'; path?: string }
 
 export interface ProbeReply {
   probeId: number
@@ -40,6 +40,8 @@ if (process.send !== undefined) {
       gc()
     }
     if (message.command === 'heap-snapshot' && message.path !== undefined) writeHeapSnapshot(message.path)
+    // A server without a SIGTERM handler dies on the signal before `--cpu-prof` writes its profile.
+    if (message.command === 'exit-if-unhandled' && process.listenerCount('SIGTERM') === 0) process.exit(0)
     if (message.command === 'lag-reset') histogram.reset()
     const memory = process.memoryUsage()
     const reply: ProbeReply = {

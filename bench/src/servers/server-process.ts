@@ -71,6 +71,7 @@ export class RunningServer {
     readonly port: number,
     readonly dataDir: string | null,
     private readonly child: ChildProcess,
+    private readonly profiled: boolean,
   ) {
     const keep = (chunk: Buffer): void => {
       this.output.push(chunk.toString('utf8'))
@@ -104,7 +105,7 @@ export class RunningServer {
       env: { ...process.env, ...spec.env({ port: options.port, dataDir: options.dataDir }), ...options.extraEnv },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     })
-    const server = new RunningServer(spec, options.port, options.dataDir, child)
+    const server = new RunningServer(spec, options.port, options.dataDir, child, options.cpuProfileDir !== undefined)
     const deadline = Date.now() + 60_000
     for (;;) {
       if (server.exitCode !== null) throw new ServerStartError(spec.label, `exited with ${server.exitCode}`, server.outputTail())
@@ -165,7 +166,7 @@ export class RunningServer {
    * Memory after a forced GC: RSS (median of `samples` readings `gapMs` apart) and the JS heap in
    * use plus external memory (buffers) as the probe reports them.
    */
-  async settledMemory(samples = 3, gapMs = 300): Promise<{ rssBytes: number; heapBytes: number }> {
+  async settledMemory(samples = 3, gapMs = 150): Promise<{ rssBytes: number; heapBytes: number }> {
     const rss: number[] = []
     const heap: number[] = []
     for (let i = 0; i < samples; i++) {
@@ -180,6 +181,8 @@ export class RunningServer {
 
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
   async stop(graceMs = 15_000): Promise<void> {
+    if (this.exitCode !== null) return
+    if (this.profiled) await this.probe('exit-if-unhandled', 1_000).catch(() => {})
     if (this.exitCode !== null) return
     this.child.kill('SIGTERM')
     const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs)
