@@ -22,10 +22,52 @@ interface EditorHandle {
   view: EditorView
 }
 
+/** Send and receive times of Yjs sync-update frames (`[0, 2, …]`) on the page's WebSockets. */
+export interface WireRecord {
+  sends: number[]
+  receives: number[]
+}
+
 declare global {
   interface Window {
     __bench?: PageRecord
+    __benchWire?: WireRecord
   }
+}
+
+/**
+ * Runs before the app (addInitScript): wraps the WebSocket constructor so every sync-update frame
+ * sent or received is timestamped — splitting keystroke → remote paint into typing page, wire and
+ * relay, and receiving page.
+ */
+export function installWireRecorder(): void {
+  const record: WireRecord = { sends: [], receives: [] }
+  window.__benchWire = record
+  const now = () => performance.timeOrigin + performance.now()
+  const isUpdate = (data: unknown): boolean => {
+    const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null
+    return bytes !== null && bytes.length > 1 && bytes[0] === 0 && bytes[1] === 2
+  }
+  const Native = window.WebSocket
+  class RecordedWebSocket extends Native {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols)
+      // Registered before the app's own handler, so it stamps the arrival, not the processing.
+      this.addEventListener('message', (event) => {
+        if (isUpdate(event.data)) record.receives.push(now())
+      })
+    }
+
+    override send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void {
+      if (isUpdate(data)) record.sends.push(now())
+      super.send(data)
+    }
+  }
+  window.WebSocket = RecordedWebSocket
+}
+
+export function readWire(): WireRecord {
+  return window.__benchWire ?? { sends: [], receives: [] }
 }
 
 /** Starts recording keydowns and editor mutations (with the ProseMirror doc size at that moment). */

@@ -19,6 +19,8 @@ export interface BenchConfig {
   /** Before each server's run, wait up to this long for CPU pressure below `quietThreshold`. */
   quietMaxWaitMs: number
   quietThreshold: number
+  /** Rounds of the interleaved scenarios (1, 2, 4), overriding the size's default. */
+  rounds: number | null
 }
 
 /** An environment variable has a value the bench cannot use. */
@@ -58,5 +60,6 @@ export function loadBenchConfig(env: Readonly<Record<string, string | undefined>
     workers,
     quietMaxWaitMs: 1000 * number('BENCH_QUIET_MAX_WAIT_S', env.BENCH_QUIET_MAX_WAIT_S, 5, 0, 600),
     quietThreshold: number('BENCH_QUIET_THRESHOLD', env.BENCH_QUIET_THRESHOLD, 0.25, 0, 1),
+    rounds: env.BENCH_ROUNDS === undefined || env.BENCH_ROUNDS.trim() === '' ? null : number('BENCH_ROUNDS', env.BENCH_ROUNDS, 1, 1, 20),
   }
 }

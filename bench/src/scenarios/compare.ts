@@ -36,7 +36,12 @@ export function aheadTarget(target: string, row: Row, factor = 1): TargetCheck {
   const ours = row.values.ours
   const peer = bestPeer(row.values, better, row.excluded)
   if (ours === null || ours === undefined || !Number.isFinite(ours) || peer === null) {
-    return { target, met: null, detail: `${row.label}: not measured for ours or any peer` }
+    const excluded = (row.excluded ?? []).filter((id) => row.values[id] !== undefined)
+    const why =
+      excluded.length > 0 && ours !== null && ours !== undefined
+        ? `ours ${format(ours)} ${row.unit}; no peer qualifies (${excluded.map((id) => `${SERVERS[id].label}: ${row.notes?.[id] ?? 'excluded'}`).join(', ')})`
+        : 'not measured for ours or any peer'
+    return { target, met: null, detail: `${row.label}: ${why}` }
   }
   const met = better === 'lower' ? ours * factor <= peer.value : ours >= peer.value * factor
   const floor = row.values['ws-floor']

@@ -17,7 +17,7 @@ import { aheadTarget } from './compare'
 
 const SIZES: Record<SizeName, { clients: number[]; typingS: number; rounds: number }> = {
   small: { clients: [2, 10], typingS: 3, rounds: 1 },
-  default: { clients: [2, 10, 50, 200], typingS: 3, rounds: 1 },
+  default: { clients: [2, 10, 50, 200], typingS: 2.5, rounds: 2 },
   large: { clients: [2, 10, 50, 200, 500], typingS: 10, rounds: 3 },
 }
 const KEY_INTERVAL_MS: [number, number] = [30, 130]
@@ -48,7 +48,7 @@ export const typingScenario: Scenario = {
   title: 'Typing fan-out',
   async run(context: ScenarioContext): Promise<ScenarioReport> {
     const startedMs = nowMs()
-    const size = SIZES[context.size]
+    const size = { ...SIZES[context.size], ...(context.config.rounds !== null ? { rounds: context.config.rounds } : {}) }
     const trace = loadTrace('seph-blog1')
     const offsets = Array.from({ length: TYPISTS }, (_, t) => keystrokeOffsets(t, size.typingS))
     const workloads = offsets.map((o, t) => writerWorkload({ trace: 'seph-blog1', clientId: 1001 + t, rootName: `typist-${t}`, txns: o.length }))

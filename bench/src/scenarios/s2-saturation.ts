@@ -51,7 +51,7 @@ export const saturationScenario: Scenario = {
   title: 'Saturation (automerge-paper, closed loop)',
   async run(context: ScenarioContext): Promise<ScenarioReport> {
     const startedMs = nowMs()
-    const size = SIZES[context.size]
+    const size = { ...SIZES[context.size], ...(context.config.rounds !== null ? { rounds: context.config.rounds } : {}) }
     const trace = loadTrace('automerge-paper')
     progress('  preparing the automerge-paper update sequence (cached after the first run)')
     const workloadPath = writerWorkload({ trace: 'automerge-paper', clientId: 2001, rootName: ROOT, txns: trace.txns.length })

@@ -42,7 +42,7 @@ export const coldLoadScenario: Scenario = {
   title: 'Cold load of a large document',
   async run(context: ScenarioContext): Promise<ScenarioReport> {
     const startedMs = nowMs()
-    const size = SIZES[context.size]
+    const size = { ...SIZES[context.size], ...(context.config.rounds !== null ? { rounds: context.config.rounds } : {}) }
     for (const copies of size.copies) {
       progress(`  preparing the automerge-paper ×${copies} document (cached after the first run)`)
       await ensureLargeDocument('automerge-paper', copies)

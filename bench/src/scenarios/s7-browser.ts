@@ -6,9 +6,10 @@ import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from '@playwright/test'
 import type { SizeName } from '../config/bench-config'
-import { docSize, docText, fillDocument, installRecorder, readRecord, type PageRecord } from '../browser/page-probes'
+import { docSize, docText, fillDocument, installRecorder, installWireRecorder, readRecord, readWire, type PageRecord } from '../browser/page-probes'
 import type { Row, ScenarioReport } from '../report/report-types'
 import { REPO_DIR } from '../paths'
+import { spawnUnpinned } from '../servers/affinity'
 import type { RunningServer } from '../servers/server-process'
 import { loadTrace } from '../traces/trace'
 import { nowMs, sleep } from '../util/clock'
@@ -32,6 +33,12 @@ interface BrowserCase {
   remote: LatencySummary
   remoteMissing: number
   local: LatencySummary
+  /** keydown → the typing page sends the update; null when sends could not be matched to keys. */
+  typingPage: LatencySummary | null
+  /** the typing page's send → a receiving page's WebSocket message (loopback + relay). */
+  wire: LatencySummary | null
+  /** a receiving page's WebSocket message → the frame showing the change. */
+  receivingPage: LatencySummary | null
 }
 
 /**
@@ -51,6 +58,44 @@ function keystrokeLatencies(keys: readonly number[], sizeAfter: number, frames: 
   return { latencies, missing }
 }
 
+/**
+ * Keystroke k ↔ the k-th of the last `keys.length` sync-update frames the typing page sent and each
+ * receiving page got (one Yjs update per keystroke; the relay keeps each sender's order). When the
+ * counts do not line up (an update was merged or split) the split is not reported.
+ */
+async function splitStages(
+  pages: Page[],
+  keys: readonly number[],
+  sizeAfter: number,
+  records: readonly PageRecord[],
+): Promise<Pick<BrowserCase, 'typingPage' | 'wire' | 'receivingPage'>> {
+  const wires = await Promise.all(pages.map((p) => p.evaluate(readWire)))
+  const n = keys.length
+  const sends = wires[0]!.sends.slice(-n)
+  const firstKey = keys[0] ?? 0
+  const typedSends = wires[0]!.sends.filter((t) => t >= firstKey)
+  if (sends.length !== n || typedSends.length !== n) return { typingPage: null, wire: null, receivingPage: null }
+  const typingPage: number[] = []
+  const wire: number[] = []
+  const receivingPage: number[] = []
+  keys.forEach((keyAt, k) => typingPage.push(sends[k]! - keyAt))
+  wires.slice(1).forEach((w, i) => {
+    const receives = w.receives.filter((t) => t >= firstKey)
+    if (receives.length !== n) return
+    const frames = records[i + 1]!.mutations
+    receives.forEach((at, k) => {
+      wire.push(at - sends[k]!)
+      const frame = frames.find(([, size]) => size >= sizeAfter - (n - 1 - k))
+      if (frame !== undefined) receivingPage.push(frame[2] - at)
+    })
+  })
+  return {
+    typingPage: summarizeLatencies(typingPage),
+    wire: wire.length > 0 ? summarizeLatencies(wire) : null,
+    receivingPage: receivingPage.length > 0 ? summarizeLatencies(receivingPage) : null,
+  }
+}
+
 async function openPages(browser: Browser, server: RunningServer, docId: string, count: number): Promise<Page[]> {
   const pages: Page[] = []
   for (let i = 0; i < count; i++) {
@@ -58,6 +103,7 @@ async function openPages(browser: Browser, server: RunningServer, docId: string,
     const page = await context.newPage()
     // tsx compiles with keepNames: functions evaluated in the page call esbuild's __name helper.
     await page.addInitScript('globalThis.__name = (fn) => fn')
+    await page.addInitScript(installWireRecorder)
     await page.goto(`http://127.0.0.1:${server.port}/d/${docId}`)
     await page.locator('.ProseMirror').waitFor({ state: 'visible', timeout: 60_000 })
     await page.locator('[data-testid="connection-status"][data-state="online"]').waitFor({ timeout: 60_000 })
@@ -87,7 +133,9 @@ async function typeAndMeasure(pages: Page[], name: string, keystrokes: number, g
   const sizeAfter = await typist.evaluate(docSize)
   const local = keystrokeLatencies(keys, sizeAfter, records[0]!.updates)
   const remote = records.slice(1).map((r) => keystrokeLatencies(keys, sizeAfter, r.mutations))
+  const stages = await splitStages(pages, keys, sizeAfter, records)
   return {
+    ...stages,
     name,
     docChars: (await typist.evaluate(docText)).length,
     remote: summarizeLatencies(remote.flatMap((r) => r.latencies)),
@@ -95,6 +143,11 @@ async function typeAndMeasure(pages: Page[], name: string, keystrokes: number, g
     local: summarizeLatencies(local.latencies),
     texts: await Promise.all(pages.map((p) => p.evaluate(docText))),
   }
+}
+
+function stageNote(cases: readonly BrowserCase[], name: string, stage: 'typingPage' | 'wire' | 'receivingPage'): string {
+  const summary = cases.find((c) => c.name === name)?.[stage]
+  return summary === null || summary === undefined ? 'updates could not be matched to keystrokes' : `p99 ${summary.p99Ms.toFixed(1)}`
 }
 
 export const browserScenario: Scenario = {
@@ -107,8 +160,9 @@ export const browserScenario: Scenario = {
       id: 7,
       title: this.title,
       setup: [
-        `${size.pages} Chromium pages (${CHROMIUM}, headless, each its own browser context) open the same document from our relay, which serves the built web app (apps/web/dist). The browsers run on the load core.`,
+        `${size.pages} Chromium pages (${CHROMIUM}, headless, each its own browser context) open the same document from our relay, which serves the built web app (apps/web/dist). The browsers may use both cores (pinned to one, five renderers would mostly measure waiting for that core); the relay's share of this scenario is tiny.`,
         `Page 1 types ${size.keystrokes} letters through the real keyboard, one every ${size.gapMs} ms. Remote latency = keydown on page 1 → the animation frame after the DOM mutation that shows it on each other page (MutationObserver; all on performance.timeOrigin + now()); local = keydown → the animation frame after page 1's editor state holds the character (the browser inserts a typed character into the DOM before ProseMirror has it, so the DOM mutation would be too early).`,
+        'Where the time goes: every page\'s WebSocket is wrapped (before the app loads) to stamp each sync-update frame sent and received; keystroke k ↔ the k-th update, which splits the path into ① the typing page (keydown → update sent), ② loopback + relay (sent → received), ③ the receiving page (received → painted).',
         'Two documents: an empty one, and one holding automerge-paper\'s final text (~105k characters, one paragraph per line) inserted through the editor before typing at its end.',
       ],
       tables: [],
@@ -129,7 +183,9 @@ export const browserScenario: Scenario = {
     }
     const cases: BrowserCase[] = []
     await forEachServer(context, report, { servers: ['ours'], extraEnv: () => ({ WEB_DIST_DIR: join(REPO_DIR, 'apps/web/dist') }) }, async ({ server }) => {
-      const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS })
+      // Five renderers on one core would measure CPU queueing between the pages, not the sync path:
+      // the browsers may use both cores (the relay's share of this scenario is tiny).
+      const browser = await spawnUnpinned(() => chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS }))
       try {
         for (const [name, text] of [['empty document', ''], ['~100k-character document', loadTrace('automerge-paper').endContent]] as const) {
           const docId = `s7-${context.runTag}-${randomTag()}`
@@ -164,6 +220,9 @@ export const browserScenario: Scenario = {
         { label: `${name}: keystroke → remote paint p99`, unit: 'ms', better: 'lower', values: value(name, (c) => c.remote.p99Ms) },
         { label: `${name}: local keystroke → paint p50`, unit: 'ms', better: 'lower', values: value(name, (c) => c.local.p50Ms) },
         { label: `${name}: local keystroke → paint p99`, unit: 'ms', better: 'lower', values: value(name, (c) => c.local.p99Ms) },
+        { label: `${name}: ① typing page, keydown → update sent, p50 / p99`, unit: 'ms', better: null, values: value(name, (c) => c.typingPage?.p50Ms ?? Number.NaN), notes: { ours: stageNote(cases, name, 'typingPage') } },
+        { label: `${name}: ② wire + relay, sent → received, p50 / p99`, unit: 'ms', better: null, values: value(name, (c) => c.wire?.p50Ms ?? Number.NaN), notes: { ours: stageNote(cases, name, 'wire') } },
+        { label: `${name}: ③ receiving page, received → painted, p50 / p99`, unit: 'ms', better: null, values: value(name, (c) => c.receivingPage?.p50Ms ?? Number.NaN), notes: { ours: stageNote(cases, name, 'receivingPage') } },
       )
     }
     report.tables.push({ title: `${size.pages} pages, ${size.keystrokes} keystrokes`, rows })

@@ -28,8 +28,22 @@ export function pinnedCommand(cpu: number, command: string, args: string[]): { c
   return { command: 'taskset', args: ['-c', String(cpu), command, ...args] }
 }
 
-/** Pins an already running process and all its threads to `cpu`. */
-export function pinProcess(pid: number, cpu: number): void {
+/** Pins an already running process and all its threads to `cpu` (a core or a list like `0-1`). */
+export function pinProcess(pid: number, cpu: number | string): void {
   if (!pinningAvailable()) return
   execFileSync('taskset', ['-a', '-cp', String(cpu), String(pid)], { stdio: 'ignore' })
+}
+
+/**
+ * Runs `start` with this process allowed on every core, so the processes it spawns (a browser,
+ * its zygote, hence every renderer) inherit that; then pins this process back to the load core.
+ */
+export async function spawnUnpinned<T>(start: () => Promise<T>): Promise<T> {
+  if (!pinningAvailable()) return start()
+  pinProcess(process.pid, `0-${availableParallelism() - 1}`)
+  try {
+    return await start()
+  } finally {
+    pinProcess(process.pid, LOAD_CPU)
+  }
 }
