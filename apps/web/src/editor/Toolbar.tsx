@@ -2,7 +2,7 @@ import type { ToolbarItem } from '@collab/editor'
 import type { EditorState } from 'prosemirror-state'
 import type { EditorView } from 'prosemirror-view'
 import { Fragment, memo } from 'react'
-import { redoCommand, undoCommand } from 'y-prosemirror'
+import { redo as redoCommand, undo as undoCommand } from '@collab/yjs-binding'
 import { toolbarIcon } from './toolbar-icons'
 
 /** What a button needs, whether it comes from the editor package or is undo/redo. */

@@ -1,0 +1,152 @@
+// Remote carets and selections from awareness, and this client's own selection published to it.
+// The awareness field is `cursor: { anchor, head }` (Yjs relative positions as JSON), the shape
+// y-prosemirror uses, and the caret DOM is y-prosemirror's default (`.ProseMirror-yjs-cursor`
+// with a child showing the name), so stylesheets and tests written for it keep working.
+import { Plugin, PluginKey } from 'prosemirror-state'
+import type { EditorState } from 'prosemirror-state'
+import { Decoration, DecorationSet } from 'prosemirror-view'
+import type { DecorationAttrs, EditorView } from 'prosemirror-view'
+import type { Awareness } from 'y-protocols/awareness'
+import * as Y from 'yjs'
+import type { Binding } from './binding'
+
+/** Awareness field holding the selection. */
+export const CURSOR_FIELD = 'cursor'
+
+export const cursorPluginKey = new PluginKey<DecorationSet>('collab-cursors')
+
+/** Who a remote state belongs to, as the app reads it; null hides that state. */
+export interface CursorUser {
+  readonly name: string
+  readonly color: string
+}
+
+export interface CursorPluginOptions {
+  /** Reads (and validates) the user of a remote awareness state; null: draw nothing for it. */
+  readUser(state: unknown): CursorUser | null
+  /** The caret element; defaults to y-prosemirror's DOM. */
+  cursorBuilder?(user: CursorUser, clientId: number): HTMLElement
+  /** Attributes of the selection highlight. */
+  selectionAttrs?(user: CursorUser, clientId: number): DecorationAttrs
+}
+
+export function defaultCursor(user: CursorUser): HTMLElement {
+  const caret = document.createElement('span')
+  caret.classList.add('ProseMirror-yjs-cursor')
+  caret.setAttribute('style', `border-color: ${user.color}`)
+  const label = document.createElement('div')
+  label.setAttribute('style', `background-color: ${user.color}`)
+  label.append(document.createTextNode(user.name))
+  // Word joiners keep the caret from breaking the line it sits in.
+  caret.append(document.createTextNode('\u2060'), label, document.createTextNode('\u2060'))
+  return caret
+}
+
+function defaultSelectionAttrs(user: CursorUser): DecorationAttrs {
+  return { class: 'ProseMirror-yjs-selection', style: `background-color: ${user.color}70` }
+}
+
+function readRelative(value: unknown): Y.RelativePosition | null {
+  if (typeof value !== 'object' || value === null) return null
+  try {
+    return Y.createRelativePositionFromJSON(value)
+  } catch {
+    return null
+  }
+}
+
+function buildDecorations(state: EditorState, binding: Binding, awareness: Awareness, options: CursorPluginOptions): DecorationSet {
+  if (state.doc !== binding.syncedDoc) return DecorationSet.empty
+  const decorations: Decoration[] = []
+  const size = state.doc.content.size
+  awareness.getStates().forEach((remote, clientId) => {
+    if (clientId === awareness.clientID) return
+    const cursor = (remote as Record<string, unknown>)[CURSOR_FIELD]
+    if (typeof cursor !== 'object' || cursor === null) return
+    const user = options.readUser(remote)
+    if (user === null) return
+    const anchorRel = readRelative((cursor as Record<string, unknown>).anchor)
+    const headRel = readRelative((cursor as Record<string, unknown>).head)
+    if (anchorRel === null || headRel === null) return
+    const anchor = binding.resolve(anchorRel)
+    const head = binding.resolve(headRel)
+    if (anchor === null || head === null) return
+    const clampedHead = Math.max(0, Math.min(head, size))
+    const caret = options.cursorBuilder ?? defaultCursor
+    decorations.push(
+      Decoration.widget(clampedHead, () => caret(user, clientId), {
+        key: `${clientId}:${user.name}:${user.color}`,
+        side: 10,
+      }),
+    )
+    const from = Math.max(0, Math.min(anchor, head, size))
+    const to = Math.min(size, Math.max(anchor, head))
+    if (from < to) {
+      const attrs = (options.selectionAttrs ?? defaultSelectionAttrs)(user, clientId)
+      decorations.push(Decoration.inline(from, to, attrs, { inclusiveEnd: true, inclusiveStart: false }))
+    }
+  })
+  return DecorationSet.create(state.doc, decorations)
+}
+
+const REFRESH_META = 'collab-cursors-refresh'
+
+/** Draws remote cursors and publishes this editor's selection while it has focus. */
+export function cursorPlugin(binding: Binding, awareness: Awareness, options: CursorPluginOptions): Plugin<DecorationSet> {
+  return new Plugin<DecorationSet>({
+    key: cursorPluginKey,
+    state: {
+      init: (_config, state) => buildDecorations(state, binding, awareness, options),
+      apply(tr, previous, _old, state) {
+        if (tr.getMeta(REFRESH_META) === true) return buildDecorations(state, binding, awareness, options)
+        return previous.map(tr.mapping, tr.doc)
+      },
+    },
+    props: {
+      decorations: (state) => cursorPluginKey.getState(state),
+    },
+    view(view: EditorView) {
+      let timer: ReturnType<typeof setTimeout> | null = null
+      const refresh = (): void => {
+        if (timer !== null) return
+        timer = setTimeout(() => {
+          timer = null
+          if (!view.isDestroyed) view.dispatch(view.state.tr.setMeta(REFRESH_META, true).setMeta('addToHistory', false))
+        }, 0)
+      }
+      const publish = (): void => {
+        const current = awareness.getLocalState()
+        if (current === null) return
+        if (view.hasFocus() && view.state.doc === binding.syncedDoc) {
+          const { anchor, head } = view.state.selection
+          const selection = binding.relativeSelection(anchor, head)
+          const next = { anchor: Y.relativePositionToJSON(selection.anchor), head: Y.relativePositionToJSON(selection.head) }
+          const previous = current[CURSOR_FIELD] as { anchor?: unknown; head?: unknown } | null | undefined
+          if (previous?.anchor !== undefined && JSON.stringify(previous) === JSON.stringify(next)) return
+          awareness.setLocalStateField(CURSOR_FIELD, next)
+        } else if (current[CURSOR_FIELD] !== null && current[CURSOR_FIELD] !== undefined) {
+          awareness.setLocalStateField(CURSOR_FIELD, null)
+        }
+      }
+      const onAwareness = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }): void => {
+        if ([...added, ...updated, ...removed].some((clientId) => clientId !== awareness.clientID)) refresh()
+      }
+      awareness.on('change', onAwareness)
+      view.dom.addEventListener('focusin', publish)
+      view.dom.addEventListener('focusout', publish)
+      return {
+        update(updated, previous) {
+          // Remote edits move what relative positions resolve to: redraw from awareness.
+          if (updated.state.doc !== previous.doc) refresh()
+          if (updated.state.doc !== previous.doc || !updated.state.selection.eq(previous.selection)) publish()
+        },
+        destroy() {
+          if (timer !== null) clearTimeout(timer)
+          awareness.off('change', onAwareness)
+          view.dom.removeEventListener('focusin', publish)
+          view.dom.removeEventListener('focusout', publish)
+        },
+      }
+    },
+  })
+}

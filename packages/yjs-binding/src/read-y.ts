@@ -1,0 +1,77 @@
+// Yjs → lines: reads the content text as it really is (whatever peers wrote into it).
+import * as Y from 'yjs'
+import type { BlockData, ContainerData, Inline, MarkData } from './model'
+import { BOUNDARY_KEYS, inlineLength } from './model'
+
+/** A line as stored in Yjs. `boundary` is null for trailing content that no boundary ends. */
+export interface YLine {
+  readonly inline: readonly Inline[]
+  readonly block: BlockData | null
+  readonly boundary: Y.Map<unknown> | null
+  /** Positions the line takes in the text: its inline content plus its boundary. */
+  readonly length: number
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** Formatting attributes → marks: `true` is a mark without attributes, an object its attributes. */
+function marksFrom(attributes: unknown): MarkData[] {
+  if (!isRecord(attributes)) return []
+  const marks: MarkData[] = []
+  for (const [type, value] of Object.entries(attributes)) {
+    if (value === true) marks.push({ type, attrs: {} })
+    else if (isRecord(value)) marks.push({ type, attrs: value })
+  }
+  return marks.sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0))
+}
+
+function containerFrom(value: unknown): ContainerData | null {
+  if (!isRecord(value) || typeof value.type !== 'string') return null
+  return { type: value.type, attrs: isRecord(value.attrs) ? value.attrs : {}, start: value.start === true }
+}
+
+/** What a boundary map says; malformed values (from a broken peer) read as empty. */
+export function blockFrom(map: Y.Map<unknown>): BlockData {
+  const type = map.get(BOUNDARY_KEYS.type)
+  const attrs = map.get(BOUNDARY_KEYS.attrs)
+  const path = map.get(BOUNDARY_KEYS.path)
+  return {
+    type: typeof type === 'string' ? type : '',
+    attrs: isRecord(attrs) ? attrs : {},
+    path: Array.isArray(path) ? path.map(containerFrom).filter((entry): entry is ContainerData => entry !== null) : [],
+  }
+}
+
+interface DeltaOp {
+  insert?: unknown
+  attributes?: unknown
+}
+
+/** All lines of the content text, in order; always at least one. */
+export function readLines(text: Y.XmlText): YLine[] {
+  const lines: YLine[] = []
+  let inline: Inline[] = []
+  const endLine = (boundary: Y.Map<unknown> | null): void => {
+    const block = boundary === null ? null : blockFrom(boundary)
+    lines.push({ inline, block, boundary, length: inlineLength(inline) + (boundary === null ? 0 : 1) })
+    inline = []
+  }
+  for (const op of text.toDelta() as DeltaOp[]) {
+    const insert = op.insert
+    if (typeof insert === 'string') {
+      inline.push({ kind: 'text', text: insert, marks: marksFrom(op.attributes) })
+    } else if (insert instanceof Y.Map) {
+      endLine(insert as Y.Map<unknown>)
+    } else if (isRecord(insert) && !(insert instanceof Y.AbstractType)) {
+      const type = typeof insert.type === 'string' ? insert.type : ''
+      inline.push({ kind: 'atom', type, attrs: isRecord(insert.attrs) ? insert.attrs : {}, marks: marksFrom(op.attributes) })
+    } else {
+      // Another Yjs type or a primitive embedded by some other writer: one unknown position.
+      inline.push({ kind: 'atom', type: '', attrs: {}, marks: [] })
+    }
+  }
+  if (inline.length > 0 || lines.length === 0) endLine(null)
+  return lines
+}

@@ -1,0 +1,134 @@
+// Lines → ProseMirror. Exactly one leaf block per line, in order, whatever the lines say: text is
+// never dropped, and anything the schema cannot hold is shown in the nearest form it can (an
+// unknown block type as a paragraph, a container that does not fit as its bare content, marks
+// a block does not allow left off). That keeps ProseMirror positions and Yjs offsets aligned.
+import { Fragment } from 'prosemirror-model'
+import type { Attrs, Mark, Node as PMNode, NodeType, Schema } from 'prosemirror-model'
+import type { BlockData, ContainerData, Inline, MarkData } from './model'
+import { jsonEqual } from './model'
+
+/** Text shown for an inline atom the block cannot hold: a newline where the schema says so. */
+const OBJECT_REPLACEMENT = '\uFFFC'
+
+export interface RenderLine {
+  readonly inline: readonly Inline[]
+  readonly block: BlockData | null
+}
+
+/** Only the attributes the node type declares (peers may send anything). */
+function pickAttrs(type: { spec: { attrs?: object | null } }, attrs: Readonly<Record<string, unknown>>): Attrs {
+  const picked: Record<string, unknown> = {}
+  for (const name of Object.keys(type.spec.attrs ?? {})) {
+    if (Object.hasOwn(attrs, name)) picked[name] = attrs[name]
+  }
+  return picked
+}
+
+function buildMarks(schema: Schema, data: readonly MarkData[], parent: NodeType): readonly Mark[] {
+  let marks: readonly Mark[] = []
+  for (const entry of data) {
+    const type = schema.marks[entry.type]
+    if (type === undefined || !parent.allowsMarkType(type)) continue
+    try {
+      marks = type.create(pickAttrs(type, entry.attrs)).addToSet(marks)
+    } catch {
+      // A required attribute is missing: show the text without this mark.
+    }
+  }
+  return marks
+}
+
+function defaultTextblock(schema: Schema): NodeType {
+  const paragraph = schema.nodes.paragraph
+  if (paragraph !== undefined && paragraph.isTextblock) return paragraph
+  const found = Object.values(schema.nodes).find((type) => type.isTextblock)
+  if (found === undefined) throw new Error('the schema has no textblock node type to render lines into')
+  return found
+}
+
+function createSafely(type: NodeType, attrs: Readonly<Record<string, unknown>>, content?: Fragment): PMNode | null {
+  try {
+    return type.createChecked(pickAttrs(type, attrs), content)
+  } catch {
+    try {
+      return type.createChecked(null, content)
+    } catch {
+      return null
+    }
+  }
+}
+
+function inlineNodes(schema: Schema, inline: readonly Inline[], parent: NodeType, atomsAsText: boolean): PMNode[] {
+  const nodes: PMNode[] = []
+  const breakText = schema.linebreakReplacement === null ? OBJECT_REPLACEMENT : '\n'
+  for (const part of inline) {
+    const marks = buildMarks(schema, part.marks, parent)
+    if (part.kind === 'text') {
+      if (part.text !== '') nodes.push(schema.text(part.text, marks))
+      continue
+    }
+    const type = schema.nodes[part.type]
+    const atom = !atomsAsText && type !== undefined && type.isInline && type.isLeaf ? createSafely(type, part.attrs) : null
+    if (atom !== null) nodes.push(atom.mark(marks))
+    else nodes.push(schema.text(type !== undefined && type === schema.linebreakReplacement ? breakText : OBJECT_REPLACEMENT, marks))
+  }
+  return nodes
+}
+
+/** The leaf block for one line. */
+export function renderLeaf(schema: Schema, line: RenderLine): PMNode {
+  const fallback = defaultTextblock(schema)
+  let type = line.block === null ? fallback : (schema.nodes[line.block.type] ?? fallback)
+  if (!type.isBlock || !(type.isTextblock || type.isLeaf)) type = fallback
+  // A block atom (e.g. a rule) that somehow holds text shows the text instead.
+  if (type.isLeaf && line.inline.length > 0) type = fallback
+  const attrs = line.block !== null && type.name === line.block.type ? line.block.attrs : {}
+  if (type.isLeaf) return createSafely(type, attrs) ?? fallback.create()
+  for (const atomsAsText of [false, true]) {
+    const content = Fragment.from(inlineNodes(schema, line.inline, type, atomsAsText))
+    if (!type.validContent(content)) continue
+    const node = createSafely(type, attrs, content)
+    if (node !== null) return node
+  }
+  return fallback.create(null, Fragment.from(inlineNodes(schema, line.inline, fallback, true)))
+}
+
+interface OpenContainer {
+  readonly data: ContainerData
+  readonly children: PMNode[]
+}
+
+/** The document for `lines`: containers regrouped from each line's path. */
+export function renderDoc(schema: Schema, lines: readonly RenderLine[], leafOf = (line: RenderLine) => renderLeaf(schema, line)): PMNode {
+  const root: PMNode[] = []
+  const open: OpenContainer[] = []
+  const close = (): void => {
+    const entry = open.pop()
+    if (entry === undefined) return
+    const parent = open.at(-1)?.children ?? root
+    const type = schema.nodes[entry.data.type]
+    const node = type === undefined || type.isLeaf || type.isTextblock ? null : createSafely(type, entry.data.attrs, Fragment.from(entry.children))
+    // A container that cannot hold what it got is dropped; its content stays.
+    if (node === null) parent.push(...entry.children)
+    else parent.push(node)
+  }
+  for (const line of lines) {
+    const path = line.block?.path ?? []
+    let depth = 0
+    while (depth < open.length && depth < path.length) {
+      const want = path[depth] as ContainerData
+      const have = (open[depth] as OpenContainer).data
+      if (want.start || want.type !== have.type || !jsonEqual(want.attrs, have.attrs)) break
+      depth++
+    }
+    while (open.length > depth) close()
+    for (let level = depth; level < path.length; level++) open.push({ data: path[level] as ContainerData, children: [] })
+    const leaf = leafOf(line)
+    ;(open.at(-1)?.children ?? root).push(leaf)
+  }
+  while (open.length > 0) close()
+  const doc = createSafely(schema.topNodeType, {}, Fragment.from(root))
+  if (doc !== null) return doc
+  // The containers do not fit the document at all: show every line as a bare block.
+  return schema.topNodeType.create(null, lines.map((line) => renderLeaf(schema, { inline: line.inline, block: null })))
+}

@@ -1,0 +1,110 @@
+// The ProseMirror side of the binding: writes local transactions to Yjs and renders Yjs changes
+// made by anyone else (peers, the undo manager, IndexedDB) into the view.
+import type { Node as PMNode } from 'prosemirror-model'
+import { Plugin, PluginKey } from 'prosemirror-state'
+import type { EditorState, Transaction } from 'prosemirror-state'
+import type { EditorView } from 'prosemirror-view'
+import type * as Y from 'yjs'
+import type { Binding, ChangedRange } from './binding'
+
+/** Plugin key of the sync plugin. */
+export const syncPluginKey = new PluginKey<SyncState>('collab-sync')
+
+/** Transaction meta set on transactions that show Yjs changes (never written back). */
+export const REMOTE_META = 'collab-sync-remote'
+
+/** Replaces only the part of `from` that differs from `to`, so the selection maps naturally. */
+export function replaceDocument(tr: Transaction, from: PMNode, to: PMNode): Transaction {
+  const start = from.content.findDiffStart(to.content)
+  if (start === null) return tr
+  const end = from.content.findDiffEnd(to.content)
+  let endA = end?.a ?? from.content.size
+  let endB = end?.b ?? to.content.size
+  const overlap = start - Math.min(endA, endB)
+  if (overlap > 0) {
+    endA += overlap
+    endB += overlap
+  }
+  tr.replace(start, endA, to.slice(start, endB))
+  if (!tr.doc.eq(to)) tr.replaceWith(0, tr.doc.content.size, to.content)
+  return tr
+}
+
+/** The sync plugin's state: the binding, and where the document changed since it was synced. */
+export interface SyncState {
+  readonly binding: Binding
+  /** The document `changed` is relative to (the binding's synced document at the time). */
+  readonly since: PMNode
+  readonly changed: ChangedRange | null
+}
+
+/** Grows `range` by what `tr` changed, in the coordinates of `tr.doc`. */
+function accumulate(range: ChangedRange | null, tr: Transaction): ChangedRange | null {
+  let result = range
+  for (const map of tr.mapping.maps) {
+    if (result !== null) result = { from: map.map(result.from, -1), to: map.map(result.to, 1) }
+    map.forEach((_oldStart, _oldEnd, newStart, newEnd) => {
+      result = result === null ? { from: newStart, to: newEnd } : { from: Math.min(result.from, newStart), to: Math.max(result.to, newEnd) }
+    })
+  }
+  return result
+}
+
+/** Binds the view to the binding's content text. Create the state with `binding.syncedDoc`. */
+export function syncPlugin(binding: Binding): Plugin<SyncState> {
+  return new Plugin<SyncState>({
+    key: syncPluginKey,
+    state: {
+      init: () => ({ binding, since: binding.syncedDoc, changed: null }),
+      apply(tr, value, oldState) {
+        // Once the binding has written (or rendered) a document, start over from it.
+        const fresh = value.since !== binding.syncedDoc || oldState.doc === binding.syncedDoc
+        const base = fresh ? null : value.changed
+        if (!tr.docChanged || tr.getMeta(REMOTE_META) === true) return { binding, since: binding.syncedDoc, changed: fresh ? null : base }
+        return { binding, since: binding.syncedDoc, changed: accumulate(base, tr) }
+      },
+    },
+    view(view) {
+      let rendering = false
+      let destroyed = false
+      const render = (): void => {
+        if (destroyed || view.isDestroyed) return
+        const { lines, doc } = binding.readYjs()
+        const tr = replaceDocument(view.state.tr, view.state.doc, doc)
+        tr.setMeta('addToHistory', false).setMeta(REMOTE_META, true)
+        rendering = true
+        try {
+          view.dispatch(tr)
+        } finally {
+          rendering = false
+        }
+        const shown = view.state.doc
+        if (shown.eq(doc)) {
+          binding.adopt(lines, shown)
+        } else {
+          // Another plugin changed the document in response: write that change as our own.
+          binding.adopt(lines, doc)
+          binding.writeDoc(shown)
+        }
+      }
+      const observer = (_events: Y.YEvent<Y.AbstractType<unknown>>[], transaction: Y.Transaction): void => {
+        if (transaction.origin !== binding.origin) render()
+      }
+      binding.text.observeDeep(observer)
+      // Yjs may have changed between building the state and mounting the view.
+      if (!view.state.doc.eq(binding.readYjs().doc)) render()
+      return {
+        update(updated: EditorView, previous: EditorState) {
+          if (rendering || updated.state.doc === binding.syncedDoc) return
+          // Where the selection was before this change, for the undo manager to restore.
+          binding.selectionBefore = binding.relativeSelection(previous.selection.anchor, previous.selection.head)
+          binding.writeDoc(updated.state.doc, syncPluginKey.getState(updated.state)?.changed ?? null)
+        },
+        destroy() {
+          destroyed = true
+          binding.text.unobserveDeep(observer)
+        },
+      }
+    },
+  })
+}
