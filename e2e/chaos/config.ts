@@ -1,5 +1,4 @@
 // What a chaos run is asked to do, from the environment. Every knob has a CI-sized default.
-import { KNOWN_BUGS, type KnownBug } from './ledger'
 import { parseSeed, randomSeed } from './prng'
 
 /** Thrown for an environment variable the suite cannot use. */
@@ -20,13 +19,6 @@ export interface ChaosSettings {
   pages: number
   actionsPerPage: number
   faults: number
-  /** Fail on duplicates attributed to concurrent paragraph splits too. */
-  strict: boolean
-  /**
-   * Known product bugs reported but not failed on (CHAOS_KNOWN_BUGS): a stopgap for CI while the
-   * bug is open, never a way to claim "no loss". Empty by default.
-   */
-  knownBugs: KnownBug[]
 }
 
 /** The environment; the drawn default seed is remembered in it (`CHAOS_RUN_SEED`). */
@@ -73,16 +65,6 @@ function pinnedFrom(env: Env): PinnedMode {
   throw new InvalidChaosSettingError('CHAOS_PINNED', raw, '1 (all pinned seeds) or 0 (none)')
 }
 
-function knownBugsFrom(env: Env): KnownBug[] {
-  const raw = env.CHAOS_KNOWN_BUGS?.trim() ?? ''
-  if (raw === '') return []
-  return raw.split(',').map((part) => {
-    const bug = part.trim() as KnownBug
-    if (!KNOWN_BUGS.includes(bug)) throw new InvalidChaosSettingError('CHAOS_KNOWN_BUGS', raw, `a comma list of ${KNOWN_BUGS.join(', ')}`)
-    return bug
-  })
-}
-
 /** Reads the settings. */
 export function readChaosSettings(env: Env = process.env): ChaosSettings {
   return {
@@ -91,8 +73,6 @@ export function readChaosSettings(env: Env = process.env): ChaosSettings {
     pages: intSetting(env, 'CHAOS_PAGES', DEFAULTS.pages, 2, 12),
     actionsPerPage: intSetting(env, 'CHAOS_ACTIONS', DEFAULTS.actionsPerPage, 5, 5_000),
     faults: intSetting(env, 'CHAOS_FAULTS', DEFAULTS.faults, 0, 200),
-    strict: env.CHAOS_STRICT === '1',
-    knownBugs: knownBugsFrom(env),
   }
 }
 
@@ -102,8 +82,6 @@ export function reproduceCommand(seed: number, settings: ChaosSettings, baseUrl:
     settings.pages !== DEFAULTS.pages ? `CHAOS_PAGES=${settings.pages}` : '',
     settings.actionsPerPage !== DEFAULTS.actionsPerPage ? `CHAOS_ACTIONS=${settings.actionsPerPage}` : '',
     settings.faults !== DEFAULTS.faults ? `CHAOS_FAULTS=${settings.faults}` : '',
-    settings.strict ? 'CHAOS_STRICT=1' : '',
-    settings.knownBugs.length > 0 ? `CHAOS_KNOWN_BUGS=${settings.knownBugs.join(',')}` : '',
     baseUrl !== null ? `E2E_BASE_URL=${baseUrl}` : '',
   ].filter(Boolean)
   return [`SEED=${seed}`, ...overrides, 'pnpm --filter @collab/e2e exec playwright test specs/chaos.spec.ts'].join(' ')

@@ -20,13 +20,6 @@ export interface ObservedEvent extends MarkerEvent {
  */
 export type LossCause = 'block-replaced' | 'undone-by-other' | 'deleted-as-text' | 'unobserved'
 
-/**
- * Product bugs with a known mechanism (y-prosemirror 1.3.7) that CHAOS_KNOWN_BUGS may turn from
- * failures into reported notes: two loss causes and the undo-restore duplicate.
- */
-export const KNOWN_BUGS = ['block-replaced', 'undone-by-other', 'undo-restore'] as const
-export type KnownBug = (typeof KNOWN_BUGS)[number]
-
 export interface PageCheck {
   page: string
   lost: string[]

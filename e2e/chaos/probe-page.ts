@@ -97,9 +97,16 @@ export function installProbe(config: ProbeConfig): void {
   const localSeen = new Set<string>()
 
   const undoManager = (): UndoManagerLike | null => {
-    const plugin = view.state.plugins.find((candidate) => candidate.key === 'y-undo$')
+    const plugin = view.state.plugins.find((candidate) => candidate.key === 'collab-undo$')
     const state = plugin?.getState(view.state) as { undoManager?: UndoManagerLike } | undefined
     return state?.undoManager ?? null
+  }
+
+  /** Origin of the transactions the editor's binding writes (the sync plugin's state). */
+  const bindingOrigin = (): unknown => {
+    const plugin = view.state.plugins.find((candidate) => candidate.key === 'collab-sync$')
+    const state = plugin?.getState(view.state) as { binding?: { origin?: unknown } } | undefined
+    return state?.binding?.origin ?? null
   }
 
   // Marker counts straight from the Yjs document (the truth the binding renders from), and the
@@ -146,7 +153,7 @@ export function installProbe(config: ProbeConfig): void {
   const causeOf = (tr: YTransaction): TransactionCause => {
     const manager = undoManager()
     if (manager !== null && tr.origin === manager) return manager.redoing ? 'redo' : 'undo'
-    if ((tr.origin as { key?: unknown } | null)?.key === 'y-sync$') return 'local'
+    if (tr.origin !== null && tr.origin === bindingOrigin()) return 'local'
     return tr.local ? 'other' : 'remote'
   }
   // Text that arrives inside a block this page already saw deleted never shows up in a scan;

@@ -14,8 +14,6 @@ export interface ActionTally {
 export interface LostMarker {
   marker: string
   cause: LossCause
-  /** Listed in CHAOS_KNOWN_BUGS: reported, not failed on. */
-  tolerated: boolean
   /** Every count change any page saw for it, first ones first. */
   history: ObservedEvent[]
 }
@@ -32,7 +30,6 @@ export interface ChaosReport {
   target: string
   pages: number
   actionsPerPage: number
-  strict: boolean
   actions: ActionTally & { total: number }
   faults: { planned: Record<string, number>; executed: Record<string, number>; skipped: Record<string, number> }
   markers: {
@@ -70,16 +67,14 @@ function countBy(keys: readonly string[]): Record<string, number> {
 
 function describeLosses(lost: readonly LostMarker[]): string {
   if (lost.length === 0) return ''
-  const tolerated = lost.filter((marker) => marker.tolerated).length
-  return ` (${tally(countBy(lost.map((marker) => marker.cause)))}${tolerated > 0 ? `; ${tolerated} tolerated` : ''})`
+  return ` (${tally(countBy(lost.map((marker) => marker.cause)))})`
 }
 
 /** The one summary line of a run. */
 export function summaryLine(report: ChaosReport): string {
   const seconds = (ms: number | null): string => (ms === null ? '–' : `${(ms / 1000).toFixed(1)}s`)
   const { markers } = report
-  const tolerated = report.notes.filter((note) => note.startsWith('tolerated by CHAOS_KNOWN_BUGS')).length
-  const verdict = `${report.result.toUpperCase()}${tolerated > 0 ? ` (${tolerated} known-bug finding(s) tolerated by CHAOS_KNOWN_BUGS)` : ''}`
+  const verdict = report.result.toUpperCase()
   return (
     `chaos seed=${report.seed} ${verdict}: ${report.pages} pages, ${report.actions.total} actions, ` +
     `faults [${tally(report.faults.executed)}], markers ${markers.expected} expected × checked ${markers.checked}, ` +

@@ -6,7 +6,7 @@ import { type ActionOutcome, runAction } from './actions'
 import { allowFaultConsoleMessages } from './console'
 import { DivergenceError, type EndState, healAndCheck } from './end-check'
 import { executableFaults, type FaultEnvironment, faultStepsFor, needsServiceWorker, RelayControl, runFaultStep } from './faults'
-import { type KnownBug, MarkerLedger } from './ledger'
+import { MarkerLedger } from './ledger'
 import { type ChaosPlan, countByKind, describeAction } from './plan'
 import type { ChaosReport } from './report'
 import { ChaosSlot } from './slot'
@@ -23,9 +23,6 @@ export interface ChaosTarget {
 
 export interface ChaosRunOptions {
   plan: ChaosPlan
-  strict: boolean
-  /** Known product bugs reported without failing (CHAOS_KNOWN_BUGS). */
-  knownBugs: readonly KnownBug[]
   /** Command that reproduces the schedule, for the report. */
   reproduce: string
   targetLabel: string
@@ -144,8 +141,6 @@ export async function runChaos(target: ChaosTarget, options: ChaosRunOptions): P
   }
 
   const verdict = judge(ledger, end?.checks ?? [], {
-    strict: options.strict,
-    knownBugs: options.knownBugs,
     documents: plan.pages + 1,
     startMs,
   })
@@ -158,7 +153,6 @@ export async function runChaos(target: ChaosTarget, options: ChaosRunOptions): P
     target: options.targetLabel,
     pages: plan.pages,
     actionsPerPage: plan.actionsPerPage,
-    strict: options.strict,
     actions: { ...actions, total: progress.done },
     faults: {
       planned: countByKind(plan.faults),

@@ -1,12 +1,10 @@
 // Turns the end-state checks and the ledger into the run's verdict: failures (broken promises),
 // notes (findings reported without failing) and the marker section of the report.
-import type { KnownBug, MarkerLedger, ObservedEvent, PageCheck } from './ledger'
+import type { MarkerLedger, ObservedEvent, PageCheck } from './ledger'
 import type { DuplicateMarker } from './markers'
 import type { ChaosReport } from './report'
 
 export interface VerdictOptions {
-  strict: boolean
-  knownBugs: readonly KnownBug[]
   /** Documents checked per expected marker (every page and the fresh page). */
   documents: number
   /** Run start, to show event times relative to it. */
@@ -28,10 +26,8 @@ function describeDuplicate(duplicate: DuplicateMarker): string {
 export function judge(ledger: MarkerLedger, checks: readonly PageCheck[], options: VerdictOptions): Verdict {
   const failures: string[] = []
   const notes: string[] = []
-  const isKnown = (bug: string): boolean => (options.knownBugs as readonly string[]).includes(bug)
-  const report = (line: string, knownAs: string | null): void => {
-    if (knownAs !== null && isKnown(knownAs)) notes.push(`tolerated by CHAOS_KNOWN_BUGS: ${line}`)
-    else failures.push(line)
+  const report = (line: string): void => {
+    failures.push(line)
   }
   const describeEvent = (event: ObservedEvent): string =>
     `${event.observer} ${event.arrivedDeleted === true ? 'saw it arrive already deleted' : event.deletedHere === true ? 'deleted its characters' : `saw ${event.before}→${event.after}`} ` +
@@ -50,19 +46,17 @@ export function judge(ledger: MarkerLedger, checks: readonly PageCheck[], option
     const cause = ledger.lossCause(marker)
     const deleters = ledger.deleters(marker)
     const by = deleters.length === 0 ? '' : `; its characters were deleted by the own transactions of ${deleters.join(', ')}`
-    report(`LOST ${marker} (${cause}) on ${pages.join(', ')}${by}; history: ${historyOf(marker)}`, cause)
+    report(`LOST ${marker} (${cause}) on ${pages.join(', ')}${by}; history: ${historyOf(marker)}`)
   }
   const byCause = (cause: DuplicateMarker['cause']): DuplicateMarker[] => [...duplicates.values()].filter((duplicate) => duplicate.cause === cause)
   const split = byCause('split')
   const undoRestore = byCause('undo-restore')
   const unexplained = byCause('unexplained')
-  for (const duplicate of unexplained) report(`DUPLICATED (unexplained) ${describeDuplicate(duplicate)}; history: ${historyOf(duplicate.marker)}`, null)
+  for (const duplicate of unexplained) report(`DUPLICATED (unexplained) ${describeDuplicate(duplicate)}; history: ${historyOf(duplicate.marker)}`)
   for (const duplicate of undoRestore) {
-    report(`DUPLICATED by an undo restoring copied text (undo-restore) ${describeDuplicate(duplicate)}; history: ${historyOf(duplicate.marker)}`, 'undo-restore')
+    report(`DUPLICATED by an undo restoring copied text (undo-restore) ${describeDuplicate(duplicate)}; history: ${historyOf(duplicate.marker)}`)
   }
-  if (options.strict) {
-    for (const duplicate of split) report(`DUPLICATED by concurrent splits (CHAOS_STRICT=1) ${describeDuplicate(duplicate)}; history: ${historyOf(duplicate.marker)}`, null)
-  }
+  for (const duplicate of split) report(`DUPLICATED by concurrent moves of text (split) ${describeDuplicate(duplicate)}; history: ${historyOf(duplicate.marker)}`)
   notes.push(...ledger.notes)
 
   const withHistory = (list: DuplicateMarker[]): ChaosReport['markers']['splitDuplicates'] =>
@@ -78,7 +72,7 @@ export function judge(ledger: MarkerLedger, checks: readonly PageCheck[], option
       checked: checks.length === 0 ? 0 : expected * options.documents,
       lost: [...lostOn.keys()].map((marker) => {
         const cause = ledger.lossCause(marker)
-        return { marker, cause, tolerated: isKnown(cause), history: ledger.history(marker) }
+        return { marker, cause, history: ledger.history(marker) }
       }),
       splitDuplicates: withHistory(split),
       undoRestoreDuplicates: withHistory(undoRestore),

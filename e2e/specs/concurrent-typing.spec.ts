@@ -127,22 +127,16 @@ async function raceWithEnter(pages: readonly Page[]): Promise<{ doc: unknown; ty
   return { doc, typed }
 }
 
-// y-prosemirror 1.3.7 can also drop a keystroke here (CI, 2026-11-23: one character missing): it
-// may replace a concurrently edited paragraph instead of updating it. Skipped until the editor's
-// binding represents splits natively (issue 5).
-test.fixme('three pages type into the same paragraph at the same time, splitting it with Enter', async ({ peers, docId }) => {
+test('three pages type into the same paragraph at the same time, splitting it with Enter', async ({ peers, docId }) => {
   const pages = await openAll(await peers.open(3), docId)
   const { typed } = await raceWithEnter(pages)
   // Identical JSON and state vectors on every page (waitForConvergence) and nothing lost.
   await expectNoKeystrokeLost(pages, typed)
 })
 
-// y-prosemirror 1.3.7 maps a paragraph split to "shorten the paragraph, insert a copy of its
-// tail"; two users splitting the same paragraph concurrently both copy the overlapping tail, so
-// a few characters can appear twice or move (seen in about 2 runs of 11). Upstream:
-// yjs/y-prosemirror#161. Pages still converge (the test above); exactly-once needs a binding
-// that represents splits natively.
-test.fixme('three pages splitting one paragraph concurrently keep every keystroke exactly once, in order', async ({ peers, docId }) => {
+// With y-prosemirror 1.3.7 this lost or duplicated characters in about 2 runs of 11 (a split
+// copied the paragraph's tail; yjs/y-prosemirror#161). Our binding inserts a boundary instead.
+test('three pages splitting one paragraph concurrently keep every keystroke exactly once, in order', async ({ peers, docId }) => {
   const pages = await openAll(await peers.open(3), docId)
   const { doc, typed } = await raceWithEnter(pages)
   await expectEveryKeystroke(pages, typed)

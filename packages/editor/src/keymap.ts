@@ -5,7 +5,7 @@ import type { Command } from 'prosemirror-state'
 import { insertHardBreak } from './commands'
 import type { EditorSchema } from './schema'
 
-/** Undo/redo come from outside so the web app can pass y-prosemirror's (undo only your own edits). */
+/** Undo/redo come from outside so the web app can pass the Yjs binding's (undo only your own edits). */
 export interface HistoryCommands {
   undo: Command
   redo: Command

@@ -29,9 +29,9 @@ export interface EditorPluginOptions extends HistoryCommands, InputRuleOptions {
  * 4. drop cursor and gap cursor;
  * 5. `extraPlugins`.
  *
- * The web app puts y-prosemirror's plugins *before* these:
- * `[ySyncPlugin(fragment), yCursorPlugin(awareness), yUndoPlugin(), ...buildEditorPlugins({ undo, redo })]`,
- * so the sync plugin sees every transaction and the history is y-prosemirror's (no
+ * The web app puts the Yjs binding's plugins *before* these:
+ * `[syncPlugin(binding), cursorPlugin(…), undoPlugin(binding), ...buildEditorPlugins({ undo, redo })]`,
+ * so the sync plugin sees every transaction and the history is the binding's (no
  * prosemirror-history here).
  */
 export function buildEditorPlugins(options: EditorPluginOptions): Plugin[] {

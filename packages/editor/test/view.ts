@@ -11,7 +11,7 @@ export interface HistorySpy {
   calls: string[]
 }
 
-/** Undo/redo stand-ins that record calls (the real ones come from y-prosemirror in the app). */
+/** Undo/redo stand-ins that record calls (the real ones come from the Yjs binding in the app). */
 export function historySpy(): HistorySpy {
   const calls: string[] = []
   return {

@@ -17,7 +17,7 @@ interface AwarenessChange {
 }
 
 /**
- * Replaces the provider's awareness sender with a throttled one. y-prosemirror sets the cursor
+ * Replaces the provider's awareness sender with a throttled one. The editor sets the cursor
  * on every selection change; sending each would flood the relay and every peer, so changes are
  * merged and sent at most once per interval, always with the latest state. A removal of the
  * local state (leaving) goes out at once. Only the local client's state is sent: others' states

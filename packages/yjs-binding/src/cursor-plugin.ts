@@ -116,8 +116,10 @@ export function cursorPlugin(binding: Binding, awareness: Awareness, options: Cu
       }
       const publish = (): void => {
         const current = awareness.getLocalState()
-        if (current === null) return
-        if (view.hasFocus() && view.state.doc === binding.syncedDoc) {
+        // Mid-render (a remote change is being shown) positions cannot be mapped yet; the
+        // published relative positions stay valid meanwhile.
+        if (current === null || view.state.doc !== binding.syncedDoc) return
+        if (view.hasFocus()) {
           const { anchor, head } = view.state.selection
           const selection = binding.relativeSelection(anchor, head)
           const next = { anchor: Y.relativePositionToJSON(selection.anchor), head: Y.relativePositionToJSON(selection.head) }
