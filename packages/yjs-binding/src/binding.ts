@@ -10,8 +10,9 @@ import { blockEqual, inlineLength, lineTokens } from './model'
 import { readLines } from './read-y'
 import type { YLine } from './read-y'
 import { renderDoc } from './render'
-import { applyTokenDiff, NO_LIMITS, updateBoundary } from './write-y'
-import type { DiffLimits } from './write-y'
+import { NO_LIMITS } from './align'
+import type { DiffLimits } from './align'
+import { applyTokenDiff, updateBoundary } from './write-y'
 
 /** Anchor and head of a selection as Yjs relative positions. */
 export interface RelativeSelection {

@@ -3,19 +3,9 @@
 // someone else is editing at the same time is never deleted and re-inserted.
 import * as Y from 'yjs'
 import type { BlockData, MarkData, Token } from './model'
-import { BOUNDARY_KEYS, blockEqual, jsonEqual, marksEqual, sameToken } from './model'
-
-function isHighSurrogate(token: Token | undefined): boolean {
-  if (token?.kind !== 'char') return false
-  const code = token.char.charCodeAt(0)
-  return code >= 0xd800 && code <= 0xdbff
-}
-
-function isLowSurrogate(token: Token | undefined): boolean {
-  if (token?.kind !== 'char') return false
-  const code = token.char.charCodeAt(0)
-  return code >= 0xdc00 && code <= 0xdfff
-}
+import { align, NO_LIMITS } from './align'
+import type { DiffLimits } from './align'
+import { BOUNDARY_KEYS, blockEqual, jsonEqual, marksEqual } from './model'
 
 /** Formatting attributes for a set of marks: `true` for a mark without attributes. */
 export function marksToAttributes(marks: readonly MarkData[]): Record<string, unknown> {
@@ -55,19 +45,6 @@ export function updateBoundary(map: Y.Map<unknown>, from: BlockData, to: BlockDa
 }
 
 /**
- * How far the kept prefix and suffix may reach (in tokens of `after`). ProseMirror knows where a
- * transaction changed the document; without these limits, typing "ab" before an existing "ab"
- * would be diffed as keeping the old "ab" and inserting a new one after it, which gives the
- * other users' concurrent edits the wrong neighbours.
- */
-export interface DiffLimits {
-  readonly prefix: number
-  readonly suffix: number
-}
-
-export const NO_LIMITS: DiffLimits = { prefix: Number.POSITIVE_INFINITY, suffix: Number.POSITIVE_INFINITY }
-
-/**
  * Rewrites `before` (the tokens at `[at, at + before.length)` in `text`, with `maps` the boundary
  * maps among them in order) into `after`. Must run inside a transaction. Returns the boundary
  * maps of `after`, in order: kept ones and newly inserted ones.
@@ -88,21 +65,6 @@ export function applyTokenDiff(
     const end = at + after.length - 1
     return [...kept, ...applyTokenDiff(text, end, [], [], after.slice(-1))]
   }
-  const shorter = Math.min(before.length, after.length)
-  const samePrefix = (at: number): boolean => sameToken(before[at] as Token, after[at] as Token)
-  const sameSuffix = (at: number): boolean => sameToken(before[before.length - 1 - at] as Token, after[after.length - 1 - at] as Token)
-  // First up to the limits (outside the changed range everything is the same)...
-  let prefix = 0
-  while (prefix < shorter && prefix < limits.prefix && samePrefix(prefix)) prefix++
-  let suffix = 0
-  while (suffix < shorter - prefix && suffix < limits.suffix && sameSuffix(suffix)) suffix++
-  // ...then inside it: a block whose type changed keeps its text.
-  while (prefix < shorter - suffix && samePrefix(prefix)) prefix++
-  while (suffix < shorter - prefix && sameSuffix(suffix)) suffix++
-  // Never split a surrogate pair between kept and replaced positions.
-  if (prefix > 0 && isHighSurrogate(before[prefix - 1]) && prefix < before.length && isLowSurrogate(before[prefix])) prefix--
-  if (suffix > 0 && isLowSurrogate(before[before.length - suffix]) && isHighSurrogate(before[before.length - suffix - 1])) suffix--
-
   const result: Y.Map<unknown>[] = []
   let mapIndex = 0
   // Formats or updates kept positions [from, to) of `before` (aligned with `after` at `shift`).
@@ -135,40 +97,45 @@ export function applyTokenDiff(
     flush(to)
   }
 
-  keep(0, prefix, 0, at)
-  const deleteCount = before.length - prefix - suffix
-  for (let index = prefix; index < prefix + deleteCount; index++) if ((before[index] as Token).kind === 'boundary') mapIndex++
-  if (deleteCount > 0) text.delete(at + prefix, deleteCount)
-
-  let position = at + prefix
-  const insertEnd = after.length - suffix
-  let index = prefix
-  while (index < insertEnd) {
-    const token = after[index] as Token
-    if (token.kind === 'boundary') {
-      const map = boundaryFor(token.block)
-      text.insertEmbed(position, map, {})
-      result.push(map)
-      position++
-      index++
-    } else if (token.kind === 'atom') {
-      text.insertEmbed(position, { type: token.type, attrs: token.attrs }, marksToAttributes(token.marks))
-      position++
-      index++
-    } else {
-      let chars = token.char
-      let end = index + 1
-      while (end < insertEnd) {
-        const next = after[end] as Token
-        if (next.kind !== 'char' || !marksEqual(next.marks, token.marks)) break
-        chars += next.char
-        end++
+  let position = at
+  const insert = (from: number, to: number): void => {
+    let index = from
+    while (index < to) {
+      const token = after[index] as Token
+      if (token.kind === 'boundary') {
+        const map = boundaryFor(token.block)
+        text.insertEmbed(position, map, {})
+        result.push(map)
+        position++
+        index++
+      } else if (token.kind === 'atom') {
+        text.insertEmbed(position, { type: token.type, attrs: token.attrs }, marksToAttributes(token.marks))
+        position++
+        index++
+      } else {
+        let chars = token.char
+        let end = index + 1
+        while (end < to) {
+          const next = after[end] as Token
+          if (next.kind !== 'char' || !marksEqual(next.marks, token.marks)) break
+          chars += next.char
+          end++
+        }
+        text.insert(position, chars, marksToAttributes(token.marks))
+        position += chars.length
+        index = end
       }
-      text.insert(position, chars, marksToAttributes(token.marks))
-      position += chars.length
-      index = end
     }
   }
-  keep(before.length - suffix, before.length, after.length - before.length, position)
+  for (const segment of align(before, after, limits)) {
+    if (segment.keep) {
+      keep(segment.oldFrom, segment.oldFrom + segment.length, segment.newFrom - segment.oldFrom, position)
+      position += segment.length
+      continue
+    }
+    for (let index = segment.oldFrom; index < segment.oldTo; index++) if ((before[index] as Token).kind === 'boundary') mapIndex++
+    if (segment.oldTo > segment.oldFrom) text.delete(position, segment.oldTo - segment.oldFrom)
+    insert(segment.newFrom, segment.newTo)
+  }
   return result
 }
