@@ -6,10 +6,11 @@ import * as Y from 'yjs'
 import { flattenDoc, inlineOf } from './flatten'
 import type { PmLine } from './flatten'
 import type { BlockData, Token } from './model'
-import { blockEqual, inlineLength, lineTokens } from './model'
+import { blockEqual, inlineLength, jsonEqual, lineTokens } from './model'
 import { readLines } from './read-y'
 import type { YLine } from './read-y'
-import { renderDoc } from './render'
+import { renderDoc, renderLeaf } from './render'
+import type { RenderLine } from './render'
 import { NO_LIMITS } from './align'
 import type { DiffLimits } from './align'
 import { applyTokenDiff, updateBoundary } from './write-y'
@@ -33,6 +34,18 @@ interface MirrorLine {
    * is shown depends on its neighbours, so the next local write stores what is shown.
    */
   readonly stale: boolean
+}
+
+/** Two reads of a line hold the same content (cheap: strings compare by value). */
+function sameYLine(a: YLine, b: YLine): boolean {
+  if (a.boundary !== b.boundary || a.inline.length !== b.inline.length || !blockEqual(a.block, b.block)) return false
+  for (let index = 0; index < a.inline.length; index++) {
+    const x = a.inline[index] as YLine['inline'][number]
+    const y = b.inline[index] as YLine['inline'][number]
+    if (x.kind !== y.kind || !jsonEqual(x.marks, y.marks)) return false
+    if (x.kind === 'text' ? x.text !== (y as typeof x).text : x.type !== (y as typeof x).type || !jsonEqual(x.attrs, (y as typeof x).attrs)) return false
+  }
+  return true
 }
 
 /** A range of positions in a ProseMirror document. */
@@ -98,10 +111,20 @@ export class Binding {
     return doc
   }
 
-  /** Renders what Yjs holds now (to be applied to the view, then `adopt`ed). */
+  /**
+   * Renders what Yjs holds now (to be applied to the view, then `adopt`ed). Blocks whose line is
+   * unchanged keep their node, so a remote keystroke rebuilds one block, not the document.
+   */
   readYjs(): { lines: YLine[]; doc: PMNode } {
     const lines = readLines(this.text)
-    return { lines, doc: renderDoc(this.schema, lines) }
+    const previous = new Map<Y.Map<unknown> | null, MirrorLine>()
+    for (const line of this.mirror) previous.set(line.y.boundary, line)
+    const leafOf = (line: YLine): PMNode => {
+      const known = previous.get(line.boundary)
+      if (known !== undefined && sameYLine(known.y, line)) return known.node
+      return renderLeaf(this.schema, line)
+    }
+    return { lines, doc: renderDoc(this.schema, lines, leafOf as (line: RenderLine) => PMNode) }
   }
 
   /** Records that `doc` (equal to the render of `lines`) is now what the view shows. */
