@@ -107,9 +107,10 @@ export function renderDoc(schema: Schema, lines: readonly RenderLine[], leafOf =
     if (entry === undefined) return
     const parent = open.at(-1)?.children ?? root
     const type = schema.nodes[entry.data.type]
-    const node = type === undefined || type.isLeaf || type.isTextblock ? null : createSafely(type, entry.data.attrs, Fragment.from(entry.children))
+    const children = type === undefined ? entry.children : fitChildren(type, entry.children)
+    const node = type === undefined || type.isLeaf || type.isTextblock ? null : createSafely(type, entry.data.attrs, Fragment.from(children))
     // A container that cannot hold what it got is dropped; its content stays.
-    if (node === null) parent.push(...entry.children)
+    if (node === null) parent.push(...children)
     else parent.push(node)
   }
   for (const line of lines) {
@@ -127,8 +128,35 @@ export function renderDoc(schema: Schema, lines: readonly RenderLine[], leafOf =
     ;(open.at(-1)?.children ?? root).push(leaf)
   }
   while (open.length > 0) close()
-  const doc = createSafely(schema.topNodeType, {}, Fragment.from(root))
+  const doc = createSafely(schema.topNodeType, {}, Fragment.from(fitChildren(schema.topNodeType, root)))
   if (doc !== null) return doc
-  // The containers do not fit the document at all: show every line as a bare block.
-  return schema.topNodeType.create(null, lines.map((line) => renderLeaf(schema, { inline: line.inline, block: null })))
+  // The containers do not fit the document at all: show the blocks without them. (Blocks are
+  // never changed by where they sit: the binding reuses them across renders.)
+  const leaves: PMNode[] = []
+  const collect = (node: PMNode): void => {
+    if (node.isTextblock || node.isLeaf) leaves.push(node)
+    else node.forEach(collect)
+  }
+  root.forEach(collect)
+  return schema.topNodeType.create(null, leaves)
+}
+
+/** Unwraps the containers `type` cannot hold as children (e.g. a list item outside a list). */
+function fitChildren(type: NodeType, children: PMNode[]): PMNode[] {
+  let current = children
+  for (let round = 0; round < 8 && !type.validContent(Fragment.from(current)); round++) {
+    let changed = false
+    const next: PMNode[] = []
+    for (const child of current) {
+      if (!child.isTextblock && !child.isLeaf && type.contentMatch.matchType(child.type) === null) {
+        child.forEach((grandchild) => next.push(grandchild))
+        changed = true
+      } else {
+        next.push(child)
+      }
+    }
+    if (!changed) break
+    current = next
+  }
+  return current
 }
