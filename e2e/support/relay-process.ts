@@ -37,22 +37,28 @@ export class RelayStartError extends Error {
   }
 }
 
-/** Finds a free loopback port by listening on port 0 and closing again. */
+/**
+ * A free loopback port below the kernel's ephemeral range (32768+ on Linux), so no socket bound
+ * to port 0 (a browser, a client) can take a relay's port while the relay is down for a restart.
+ */
 export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.unref()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      if (address === null || typeof address === 'string') {
-        server.close()
-        reject(new Error(`Unexpected listen address ${String(address)}`))
-        return
-      }
-      server.close(() => resolve(address.port))
+  const attempt = (port: number): Promise<number | null> =>
+    new Promise((resolve) => {
+      const server = net.createServer()
+      server.unref()
+      server.once('error', () => resolve(null))
+      server.listen(port, '127.0.0.1', () => {
+        const address = server.address()
+        server.close(() => resolve(address !== null && typeof address !== 'string' ? address.port : null))
+      })
     })
-  })
+  for (let tries = 0; tries < 50; tries++) {
+    const port = await attempt(10_000 + Math.floor(Math.random() * 10_000))
+    if (port !== null) return port
+  }
+  const fallback = await attempt(0)
+  if (fallback === null) throw new Error('no free loopback port')
+  return fallback
 }
 
 function resolveTsxBin(): string {

@@ -8,6 +8,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { processListensOn } from './port-owner'
 
 const relayDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 /** The workspace root (/work/main): the relay is started from here, like `pnpm start` does. */
@@ -40,20 +41,34 @@ export interface ExitStatus {
 }
 
 /** Picks a port the kernel considers free right now (listen on 0, read it, close). */
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  return await new Promise((resolve, reject) => {
+/**
+ * Ports for relays are drawn below the kernel's ephemeral range (32768–60999 on Linux), where
+ * sockets bound to port 0 (other tests' clients, proxies and servers) never land: a relay that is
+ * down for a restart keeps its port to itself.
+ */
+const RELAY_PORT_RANGE = { from: 20_000, to: 32_000 } as const
+
+function tryListen(port: number, host: string): Promise<number | null> {
+  return new Promise((resolve) => {
     const server = net.createServer()
-    server.once('error', reject)
-    server.listen(0, host, () => {
+    server.once('error', () => resolve(null))
+    server.listen(port, host, () => {
       const address = server.address()
-      if (address === null || typeof address === 'string') {
-        server.close()
-        reject(new Error(`Unexpected listen address ${String(address)}`))
-        return
-      }
-      server.close(() => resolve(address.port))
+      const bound = address !== null && typeof address !== 'string' ? address.port : null
+      server.close(() => resolve(bound))
     })
   })
+}
+
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const candidate = RELAY_PORT_RANGE.from + Math.floor(Math.random() * (RELAY_PORT_RANGE.to - RELAY_PORT_RANGE.from))
+    const port = await tryListen(candidate, host)
+    if (port !== null) return port
+  }
+  const fallback = await tryListen(0, host)
+  if (fallback === null) throw new Error(`no free port on ${host}`)
+  return fallback
 }
 
 /** One GET without keep-alive (a pooled idle socket would hold the relay open on shutdown). */
@@ -216,12 +231,20 @@ export class RelayProcess {
     let lastProblem = 'no answer yet'
     while (Date.now() < deadline) {
       if (this.child !== child) {
-        throw new Error(`Relay exited before it was ready (port ${this.port}).\n${this.output()}`)
+        throw new Error(`Relay exited before it was ready (port ${this.port}; ${lastProblem}).\n${this.output()}`)
       }
       try {
         const res = await httpGet(`${this.httpUrl}/readyz`, 2_000)
-        if (res.status === 200) return
-        lastProblem = `GET /readyz answered ${res.status}: ${res.body.slice(0, 200)}`
+        // The answer must come from this child: on restart, another process (another test's
+        // relay or proxy) may have taken the port while ours was down; its 200 would send every
+        // client to the wrong relay (an empty document) while ours exits with EADDRINUSE.
+        if (res.status === 200 && child.pid !== undefined && processListensOn(child.pid, this.port) === false) {
+          lastProblem = `GET /readyz answered 200, but not from relay pid ${child.pid}: another process holds port ${this.port}`
+        } else if (res.status === 200) {
+          return
+        } else {
+          lastProblem = `GET /readyz answered ${res.status}: ${res.body.slice(0, 200)}`
+        }
       } catch (error) {
         lastProblem = error instanceof Error ? error.message : String(error)
       }
