@@ -228,10 +228,13 @@ export class Binding {
   selectionBefore: RelativeSelection | null = null
 
   /** A selection in `syncedDoc` as Yjs relative positions (stable under everyone's edits). */
-  relativeSelection(anchor: number, head: number): RelativeSelection {
+  relativeSelection(anchor: number, head: number, inward = false): RelativeSelection {
+    // `inward`: each end sticks to the text inside the selection (a caret to the character
+    // before it), so text others insert right at the caret lands after it, not before.
+    const assoc = (pos: number, other: number): number => (!inward ? 0 : pos > other || pos === other ? -1 : 0)
     return {
-      anchor: Y.createRelativePositionFromTypeIndex(this.text, this.indexOf(anchor)),
-      head: Y.createRelativePositionFromTypeIndex(this.text, this.indexOf(head)),
+      anchor: Y.createRelativePositionFromTypeIndex(this.text, this.indexOf(anchor), assoc(anchor, head)),
+      head: Y.createRelativePositionFromTypeIndex(this.text, this.indexOf(head), assoc(head, anchor)),
     }
   }
 

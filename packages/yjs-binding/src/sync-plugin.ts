@@ -1,11 +1,11 @@
 // The ProseMirror side of the binding: writes local transactions to Yjs and renders Yjs changes
 // made by anyone else (peers, the undo manager, IndexedDB) into the view.
 import type { Node as PMNode } from 'prosemirror-model'
-import { Plugin, PluginKey } from 'prosemirror-state'
+import { Plugin, PluginKey, TextSelection } from 'prosemirror-state'
 import type { EditorState, Transaction } from 'prosemirror-state'
 import type { EditorView } from 'prosemirror-view'
 import type * as Y from 'yjs'
-import type { Binding, ChangedRange } from './binding'
+import type { Binding, ChangedRange, RelativeSelection } from './binding'
 
 /** Plugin key of the sync plugin. */
 export const syncPluginKey = new PluginKey<SyncState>('collab-sync')
@@ -67,6 +67,23 @@ export function syncPlugin(binding: Binding): Plugin<SyncState> {
     view(view) {
       let rendering = false
       let destroyed = false
+      // The local selection as Yjs positions, taken whenever the view and Yjs agree: a remote
+      // change then puts the caret back next to the same characters (ProseMirror's mapping would
+      // push a caret past text inserted exactly at it, interleaving two people's typing).
+      let selection: RelativeSelection | null = null
+      const remember = (): void => {
+        const { anchor, head } = view.state.selection
+        selection = view.state.selection instanceof TextSelection ? binding.relativeSelection(anchor, head, true) : null
+      }
+      const restore = (): void => {
+        if (selection === null || !(view.state.selection instanceof TextSelection)) return
+        const anchor = binding.resolve(selection.anchor)
+        const head = binding.resolve(selection.head)
+        const doc = view.state.doc
+        if (anchor === null || head === null || anchor > doc.content.size || head > doc.content.size) return
+        if (anchor === view.state.selection.anchor && head === view.state.selection.head) return
+        view.dispatch(view.state.tr.setSelection(TextSelection.between(doc.resolve(anchor), doc.resolve(head))).setMeta('addToHistory', false))
+      }
       const render = (): void => {
         if (destroyed || view.isDestroyed) return
         const { lines, doc } = binding.readYjs()
@@ -86,6 +103,7 @@ export function syncPlugin(binding: Binding): Plugin<SyncState> {
           binding.adopt(lines, doc)
           binding.writeDoc(shown)
         }
+        restore()
       }
       const observer = (_events: Y.YEvent<Y.AbstractType<unknown>>[], transaction: Y.Transaction): void => {
         if (transaction.origin !== binding.origin) render()
@@ -93,12 +111,16 @@ export function syncPlugin(binding: Binding): Plugin<SyncState> {
       binding.text.observeDeep(observer)
       // Yjs may have changed between building the state and mounting the view.
       if (!view.state.doc.eq(binding.readYjs().doc)) render()
+      remember()
       return {
         update(updated: EditorView, previous: EditorState) {
-          if (rendering || updated.state.doc === binding.syncedDoc) return
-          // Where the selection was before this change, for the undo manager to restore.
-          binding.selectionBefore = binding.relativeSelection(previous.selection.anchor, previous.selection.head)
-          binding.writeDoc(updated.state.doc, syncPluginKey.getState(updated.state)?.changed ?? null)
+          if (rendering) return
+          if (updated.state.doc !== binding.syncedDoc) {
+            // Where the selection was before this change, for the undo manager to restore.
+            binding.selectionBefore = binding.relativeSelection(previous.selection.anchor, previous.selection.head)
+            binding.writeDoc(updated.state.doc, syncPluginKey.getState(updated.state)?.changed ?? null)
+          }
+          if (updated.state.doc !== previous.doc || !updated.state.selection.eq(previous.selection)) remember()
         },
         destroy() {
           destroyed = true

@@ -217,6 +217,22 @@ describe('content written by others', () => {
   })
 })
 
+describe('the local caret', () => {
+  it('stays before text another user inserts right at it, so two people typing at one spot do not interleave', () => {
+    const [a, b] = peers(2) as [Peer, Peer]
+    type(a, 'hello', 1)
+    deliver(a, [a, b])
+    expect(a.view.state.selection.head).toBe(6)
+    type(b, ' world', 6)
+    deliver(b, [a, b])
+    expect(a.view.state.doc.textContent).toBe('hello world')
+    expect(a.view.state.selection.head).toBe(6)
+    type(a, '!')
+    expectConverged([a, b])
+    expect(a.view.state.doc.textContent).toBe('hello! world')
+  })
+})
+
 describe('positions', () => {
   it('map between ProseMirror and Yjs offsets through lists and quotes', () => {
     const [a] = peers(1) as [Peer]

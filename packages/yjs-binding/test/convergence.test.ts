@@ -183,7 +183,7 @@ function checkMarkers(peers: readonly Peer[], seen: Map<Peer, Set<string>>, afte
 
 describe('random concurrent editing', () => {
   for (const seed of seeds()) {
-    it(`seed ${seed}: editors converge and every marker is there exactly once`, () => {
+    it(`seed ${seed}: editors converge and every marker is there exactly once`, { timeout: 60_000 }, () => {
       const random = prng(seed)
       const peers = Array.from({ length: 3 }, (_, index) => makePeer(`p${index}`, 1 + random.int(0x7fff_fff0)))
       live.push(...peers)
