@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   machine.loadAverageEnd = loadavg()[0]!
   const wallSeconds = (Date.now() - startedAt.getTime()) / 1000
   const runFile = writeRun(`run-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`, { config, machine, startedAt, wallSeconds, reports })
-  const md = writeBenchmarksMd(INTRO)
+  const md = writeBenchmarksMd(INTRO, config.size)
   progress(`wrote ${runFile} and ${md}; total ${wallSeconds.toFixed(0)} s`)
 }
 

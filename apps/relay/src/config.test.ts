@@ -45,6 +45,8 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud', 'Invalid LOG_LEVEL="loud": expected one of fatal, error, warn, info, debug, trace, silent'],
     ['HOST', '   ', 'Invalid HOST="   ": expected a non-empty value'],
     ['MAX_FRAME_BYTES', '1e6', 'Invalid MAX_FRAME_BYTES="1e6": expected an integer >= 1'],
+    ['PERSISTENCE', 'no', 'Invalid PERSISTENCE="no": expected one of on, off'],
+    ['PERSISTENCE', 'false', 'Invalid PERSISTENCE="false": expected one of on, off'],
   ])('refuses %s=%j with a ConfigError naming it', (name, value, message) => {
     let error: unknown
     try {
@@ -56,6 +58,33 @@ describe('loadConfig', () => {
     expect((error as ConfigError).variable).toBe(name)
     expect((error as ConfigError).value).toBe(value)
     expect((error as Error).message).toBe(message)
+  })
+
+  it('reads PERSISTENCE (on by default, case and spaces ignored)', () => {
+    expect(loadConfig({}).persistence).toBe('on')
+    expect(loadConfig({ PERSISTENCE: 'on' }).persistence).toBe('on')
+    expect(loadConfig({ PERSISTENCE: 'off' }).persistence).toBe('off')
+    expect(loadConfig({ PERSISTENCE: ' OFF ' }).persistence).toBe('off')
+    // DATA_DIR is simply unused then; the default one is not an error.
+    expect(loadConfig({ PERSISTENCE: 'off', DATA_DIR: '/var/lib/collab' }).persistence).toBe('off')
+  })
+
+  it.each([
+    [{ DATABASE_URL: 'postgres://app:hunter2@db:5432/collab' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'postgres://db/collab', REDIS_URL: 'redis://cache:6379' }, 'DATABASE_URL'],
+    [{ REDIS_URL: 'redis://cache:6379' }, 'REDIS_URL'],
+  ])('refuses PERSISTENCE=off together with %j', (env, other) => {
+    let error: unknown
+    try {
+      loadConfig({ PERSISTENCE: 'off', ...env })
+    } catch (caught) {
+      error = caught
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).variable).toBe('PERSISTENCE')
+    expect((error as ConfigError).value).toBe('off')
+    expect((error as Error).message).toContain(`expected on when ${other} is set`)
+    expect((error as Error).message).not.toContain('hunter2')
   })
 
   it('--help lists every variable with its default', () => {

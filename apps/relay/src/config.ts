@@ -11,11 +11,17 @@ import { RELAY_ID_PATTERN } from './cluster/wire'
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
 
+export const PERSISTENCE_MODES = ['on', 'off'] as const
+/** `on`: documents are stored (SQLite or PostgreSQL); `off`: kept in memory only. */
+export type PersistenceMode = (typeof PERSISTENCE_MODES)[number]
+
 /** Everything the relay can be configured with. */
 export interface RelayConfig {
   port: number
   host: string
   dataDir: string
+  /** PERSISTENCE: `off` keeps documents in memory only (lost on restart); refused with DATABASE_URL. */
+  persistence: PersistenceMode
   logLevel: LogLevel
   /** Built web app; served when it contains index.html. */
   webDistDir: string
@@ -105,6 +111,14 @@ const logLevel: Parser<LogLevel> = (raw, variable) => {
   return value as LogLevel
 }
 
+const persistenceMode: Parser<PersistenceMode> = (raw, variable) => {
+  const value = raw.trim().toLowerCase()
+  if (!(PERSISTENCE_MODES as readonly string[]).includes(value)) {
+    throw new ConfigError(variable, raw, `one of ${PERSISTENCE_MODES.join(', ')}`)
+  }
+  return value as PersistenceMode
+}
+
 /** `user:password@` → `user:***@`, so an error message never shows a password. */
 function redactPassword(raw: string): string {
   return raw.replace(/\/\/([^:/@]*):([^@/]*)@/, '//$1:***@')
@@ -182,6 +196,9 @@ export const CONFIG_VARIABLES: readonly Variable[] = [
   }),
   variable('DATA_DIR', './data', 'Directory of the SQLite database (created when missing; relative to where the command was started)', nonEmpty, (c, v) => {
     c.dataDir = v
+  }),
+  variable('PERSISTENCE', 'on', 'on: documents are stored (SQLite under DATA_DIR, or DATABASE_URL); off: kept in memory only and lost on restart (benchmarks, demos; not with DATABASE_URL)', persistenceMode, (c, v) => {
+    c.persistence = v
   }),
   variable('LOG_LEVEL', 'info', `Log level: ${LOG_LEVELS.join(', ')}`, logLevel, (c, v) => {
     c.logLevel = v
@@ -280,6 +297,7 @@ export function defaultConfig(): RelayConfig {
     port: 8080,
     host: '127.0.0.1',
     dataDir: './data',
+    persistence: 'on',
     logLevel: 'info',
     webDistDir: DEFAULT_WEB_DIST_DIR,
     pingIntervalMs: 30_000,
@@ -324,6 +342,12 @@ export function loadConfig(
     const raw = env[entry.name]
     if (raw !== undefined && raw !== '') entry.apply(config, raw)
   }
+  if (config.persistence === 'off' && (config.databaseUrl !== null || config.redisUrl !== null)) {
+    // Asking for shared storage and for none at once is a mistake; guessing which one was meant
+    // would either lose documents or store them where nobody expects.
+    const other = config.databaseUrl !== null ? 'DATABASE_URL' : 'REDIS_URL'
+    throw new ConfigError('PERSISTENCE', env['PERSISTENCE'] ?? 'off', `on when ${other} is set (PERSISTENCE=off keeps documents in memory only; unset ${other} or PERSISTENCE)`)
+  }
   if (config.redisUrl !== null && config.databaseUrl === null) {
     // Each relay would keep only its own clients' edits in its own SQLite file.
     throw new ConfigError('REDIS_URL', redactPassword(config.redisUrl), 'DATABASE_URL to be set too (relays behind Redis must share one PostgreSQL database)')
@@ -345,8 +369,9 @@ export function configHelp(): string {
     'Usage: tsx apps/relay/src/server.ts [--help]',
     '',
     'Collaborative-editing relay: y-websocket protocol on ws://HOST:PORT/sync/<docId>,',
-    'documents stored in SQLite under DATA_DIR (or PostgreSQL at DATABASE_URL; several relays',
-    'share edits through Redis at REDIS_URL). Configured by environment variables:',
+    'documents stored in SQLite under DATA_DIR (or PostgreSQL at DATABASE_URL, or only in memory',
+    'with PERSISTENCE=off; several relays share edits through Redis at REDIS_URL). Configured by',
+    'environment variables:',
     '',
     `  ${'VARIABLE'.padEnd(nameWidth)}  ${'DEFAULT'.padEnd(defaultWidth)}  MEANING`,
     ...lines,

@@ -1,6 +1,6 @@
 // Entry point: read the configuration, open storage, listen, and shut down gracefully on
 // SIGTERM/SIGINT. Everything else lives in app.ts.
-import { DEFAULT_MAX_SNAPSHOT_BYTES, DEFAULT_MAX_UPDATE_BYTES, openDocStore, type DocStore } from '@collab/storage'
+import { DEFAULT_MAX_SNAPSHOT_BYTES, DEFAULT_MAX_UPDATE_BYTES, MemoryDocStore, openDocStore, type DocStore } from '@collab/storage'
 import { buildApp } from './app'
 import { ConfigError, configHelp, loadConfig, type RelayConfig } from './config'
 
@@ -12,6 +12,11 @@ const EXIT_STARTUP = 1
 function fail(status: number, message: string): never {
   process.stderr.write(`relay: ${message}\n`)
   process.exit(status)
+}
+
+function storageKind(config: RelayConfig): 'memory' | 'postgresql' | 'sqlite' {
+  if (config.persistence === 'off') return 'memory'
+  return config.databaseUrl !== null ? 'postgresql' : 'sqlite'
 }
 
 async function main(): Promise<void> {
@@ -35,11 +40,14 @@ async function main(): Promise<void> {
     maxSnapshotBytes: Math.max(DEFAULT_MAX_SNAPSHOT_BYTES, config.limits.maxDocumentBytes * 2),
   }
   try {
-    store = await openDocStore(
-      config.databaseUrl !== null
-        ? { databaseUrl: config.databaseUrl, ...storageLimits }
-        : { dataDir: config.dataDir, ...storageLimits },
-    )
+    store =
+      config.persistence === 'off'
+        ? new MemoryDocStore(storageLimits)
+        : await openDocStore(
+            config.databaseUrl !== null
+              ? { databaseUrl: config.databaseUrl, ...storageLimits }
+              : { dataDir: config.dataDir, ...storageLimits },
+          )
   } catch (error) {
     // PostgreSQL errors name the database without its password.
     const where = config.databaseUrl !== null ? 'in DATABASE_URL' : `under DATA_DIR=${config.dataDir}`
@@ -47,6 +55,9 @@ async function main(): Promise<void> {
   }
 
   const app = await buildApp({ store, config })
+  if (config.persistence === 'off') {
+    app.log.warn({ persistence: 'off' }, 'persistence is off: documents live only in memory and are lost on restart')
+  }
   let url: string
   try {
     url = await app.listen({ port: config.port, host: config.host })
@@ -57,8 +68,8 @@ async function main(): Promise<void> {
   app.log.info(
     {
       url,
-      storage: config.databaseUrl !== null ? 'postgresql' : 'sqlite',
-      ...(config.databaseUrl !== null ? {} : { dataDir: config.dataDir }),
+      storage: storageKind(config),
+      ...(storageKind(config) === 'sqlite' ? { dataDir: config.dataDir } : {}),
       relayId: app.relay.cluster?.relayId ?? null,
       webDistDir: config.webDistDir,
     },

@@ -74,7 +74,7 @@ export const memoryScenario: Scenario = {
       pressure: {},
       failures: [],
       notes: [
-        'ours (tmpfs) is not run here: where the SQLite file lives does not change the relay\'s memory.',
+        'ours (no persistence) is not run here: its in-memory store keeps every document after everyone left by design (until a restart), so its memory figures would measure that choice, not the relay.',
         'RSS rarely shrinks after a burst (V8 keeps its enlarged heap, malloc keeps freed pages), so whether memory is released is judged on the JS heap + external after a forced GC; RSS is shown beside it.',
         'y-websocket 1.5.4 without persistence never unloads a document (its `closeConn` only destroys documents when persistence is set), so its memory does not return.',
       ],

@@ -50,7 +50,7 @@ export const awarenessScenario: Scenario = {
       convergence: [],
       pressure: {},
       failures: [],
-      notes: ['ours (tmpfs) is not run: awareness is never stored.'],
+      notes: ['ours (no persistence) is not run: awareness is never stored, so it would repeat ours.'],
       wallSeconds: 0,
       raw: {},
     }

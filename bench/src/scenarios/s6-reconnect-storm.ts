@@ -1,6 +1,6 @@
 // Scenario 6 — reconnect storm: many clients that hold a large document reconnect at once, with the
-// server warm (document in memory) and after a cold restart (for servers that store: loaded from
-// storage; for in-memory servers: re-uploaded by the clients). Time until all synced and settled,
+// server warm (document in memory) and after a cold restart (ours: loaded from SQLite; in-memory
+// servers, ours (no persistence) included: re-uploaded by the clients). Time until all synced and settled,
 // peak RSS, event-loop delay.
 import type { SizeName } from '../config/bench-config'
 import { split } from '../load/worker-pool'
@@ -22,7 +22,7 @@ const SIZES: Record<SizeName, { clients: number }> = {
   default: { clients: 200 },
   large: { clients: 1000 },
 }
-const SERVERS_RUN: ServerId[] = ['ours', 'ours-tmpfs', 'y-websocket', 'hocuspocus']
+const SERVERS_RUN: ServerId[] = ['ours', 'ours-memory', 'y-websocket', 'hocuspocus']
 const MiB = 1024 * 1024
 type Phase = 'warm' | 'cold'
 
@@ -54,7 +54,7 @@ export const reconnectStormScenario: Scenario = {
       title: this.title,
       setup: [
         `${size.clients} clients, each holding the whole automerge-paper document (as a stock client would after editing it), reconnect at once: sync step 1 with their full state vector; they answer the server's step 1 with only the delete set when the server has everything, else with their whole state (like a stock y-websocket client).`,
-        'Warm: the document stays in memory (a holder client remains); all clients close, then all reconnect at once. Cold: all clients and the holder leave, the server restarts (ours flushes and reloads from SQLite; in-memory servers lose the document and get it back from the clients), then all reconnect at once.',
+        'Warm: the document stays in memory (a holder client remains); all clients close, then all reconnect at once. Cold: all clients and the holder leave, the server restarts (ours flushes and reloads from SQLite; in-memory servers, ours (no persistence) included, lose the document and get it back from the clients), then all reconnect at once.',
         'Synced = every client got the server\'s sync step 2; settled = every client then got the answer to a second step 1 (the server has processed its upload). Peak RSS sampled every 20 ms; event-loop delay from the in-server probe (10 ms resolution).',
       ],
       tables: [],

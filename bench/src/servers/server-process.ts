@@ -33,11 +33,10 @@ export interface StartOptions {
   cpuProfileDir?: string
 }
 
-/** A fresh DATA_DIR on disk or on tmpfs, per the spec. */
+/** A fresh DATA_DIR on disk for servers that store there; null for the others. */
 export function createDataDir(spec: ServerSpec): string | null {
-  if (spec.storage === null) return null
-  const base = spec.storage === 'tmpfs' ? '/dev/shm' : tmpdir()
-  return mkdtempSync(join(base, `bench-${spec.id}-`))
+  if (spec.storage !== 'disk') return null
+  return mkdtempSync(join(tmpdir(), `bench-${spec.id}-`))
 }
 
 export function removeDataDir(dataDir: string | null): void {

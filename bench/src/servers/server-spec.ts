@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { DialectName } from '../wire/dialect'
 import { BENCH_DIR, REPO_DIR } from '../paths'
 
-export const SERVER_IDS = ['ours', 'ours-tmpfs', 'y-websocket', 'hocuspocus', 'ws-floor'] as const
+export const SERVER_IDS = ['ours', 'ours-memory', 'y-websocket', 'hocuspocus', 'ws-floor'] as const
 export type ServerId = (typeof SERVER_IDS)[number]
 
 /** Peers we compare against (the floor is a bound, not a peer). */
@@ -16,8 +16,12 @@ export interface ServerSpec {
   label: string
   dialect: DialectName
   entry: string
-  /** Where its DATA_DIR lives (null: the server stores nothing). */
-  storage: 'disk' | 'tmpfs' | null
+  /**
+   * Where documents are kept beyond an open room: `disk` = SQLite in a fresh DATA_DIR on disk;
+   * `memory` = the relay's in-memory store (PERSISTENCE=off: survives a room unload, not a
+   * restart); null = nothing the bench can reload from (the peers and the floor).
+   */
+  storage: 'disk' | 'memory' | null
   /** HTTP path that answers 200 once the server is ready. */
   readyPath: string
   wsBase(port: number): string
@@ -36,7 +40,7 @@ export const RELAY_BENCH_ENV: Readonly<Record<string, string>> = {
   MAX_ROOM_OPENS_PER_IP_PER_MINUTE: '100000000',
 }
 
-function oursSpec(id: 'ours' | 'ours-tmpfs', label: string, storage: 'disk' | 'tmpfs'): ServerSpec {
+function oursSpec(id: 'ours' | 'ours-memory', label: string, storage: 'disk' | 'memory'): ServerSpec {
   return {
     id,
     label,
@@ -45,14 +49,20 @@ function oursSpec(id: 'ours' | 'ours-tmpfs', label: string, storage: 'disk' | 't
     storage,
     readyPath: '/readyz',
     wsBase: (port) => `ws://${HOST}:${port}/sync/`,
-    env: ({ port, dataDir }) => ({ PORT: String(port), HOST, DATA_DIR: dataDir ?? '', LOG_LEVEL: 'warn', ...RELAY_BENCH_ENV }),
+    env: ({ port, dataDir }) => ({
+      PORT: String(port),
+      HOST,
+      ...(storage === 'disk' ? { DATA_DIR: dataDir ?? '' } : { PERSISTENCE: 'off' }),
+      LOG_LEVEL: 'warn',
+      ...RELAY_BENCH_ENV,
+    }),
   }
 }
 
 export const SERVERS: Readonly<Record<ServerId, ServerSpec>> = {
   ours: oursSpec('ours', 'ours', 'disk'),
-  // The relay has no switch to turn persistence off; SQLite on tmpfs removes the disk, not the work.
-  'ours-tmpfs': oursSpec('ours-tmpfs', 'ours (tmpfs)', 'tmpfs'),
+  // The peers keep documents in memory only; this variant shows what persistence costs us.
+  'ours-memory': oursSpec('ours-memory', 'ours (no persistence)', 'memory'),
   'y-websocket': {
     id: 'y-websocket',
     label: 'y-websocket 1.5.4',

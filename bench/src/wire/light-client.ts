@@ -55,7 +55,7 @@ export class LightClient {
   private resolveSynced!: () => void
   private rejectSynced!: (error: Error) => void
   private resolveClosed!: () => void
-  private readonly step2Waiters: (() => void)[] = []
+  private readonly step2Waiters: { resolve: () => void; reject: (error: Error) => void }[] = []
 
   constructor(private readonly options: LightClientOptions) {
     this.synced = new Promise((resolve, reject) => {
@@ -101,6 +101,8 @@ export class LightClient {
         this.closeCode = code
         this.rejectSynced(new ClientSocketError(docId, `closed with ${code} before it synced`))
         reject(new ClientSocketError(docId, `closed with ${code} before it opened`))
+        // A barrier the server will never answer must fail, not hang the scenario.
+        for (const waiter of this.step2Waiters.splice(0)) waiter.reject(new ClientSocketError(docId, `closed with ${code} before its sync step 1 was answered`))
         this.resolveClosed()
       })
     })
@@ -116,8 +118,12 @@ export class LightClient {
    * has processed everything this client sent before (servers handle a socket's frames in order).
    */
   syncAgain(): Promise<void> {
-    return new Promise((resolve) => {
-      this.step2Waiters.push(resolve)
+    return new Promise((resolve, reject) => {
+      if (!this.isOpen) {
+        reject(new ClientSocketError(this.options.docId, `not open (closed with ${this.closeCode ?? 'no code'})`))
+        return
+      }
+      this.step2Waiters.push({ resolve, reject })
       this.send(encodeSyncStep1(this.options.stateVector ?? EMPTY_STATE_VECTOR))
     })
   }
@@ -164,7 +170,7 @@ export class LightClient {
           this.bytesInWhenSynced = this.bytesIn
           this.resolveSynced()
         } else {
-          this.step2Waiters.shift()?.()
+          this.step2Waiters.shift()?.resolve()
         }
         return
       case 'sync-update':

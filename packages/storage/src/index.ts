@@ -25,6 +25,7 @@ export {
   type SqliteDocStoreOptions,
 } from './sqlite-store'
 export { SQLITE_SCHEMA_VERSION } from './sqlite-schema'
+export { MemoryDocStore, type MemoryDocStoreOptions } from './memory-store'
 export {
   DEFAULT_POSTGRES_CONNECT_TIMEOUT_MS,
   DEFAULT_POSTGRES_POOL_SIZE,

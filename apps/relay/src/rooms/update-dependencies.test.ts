@@ -2,9 +2,24 @@ import { validateUpdate, DEFAULT_LIMITS } from '@collab/protocol'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { conflictBomb, craftUpdate } from '../../test/hostile/support'
-import { dependenciesMet, estimateConflictSteps, findMissingDependencies } from './update-dependencies'
+import { dependenciesMet, estimateConflictSteps, findMissingDependencies, overlapsKnownClocks } from './update-dependencies'
 
 const decoded = (update: Uint8Array) => validateUpdate(update, { ...DEFAULT_LIMITS, maxUpdateClientIds: 100_000 }).decoded
+
+describe('overlapsKnownClocks', () => {
+  it('is true for clocks the document has, whole or in part, and false for what follows them', () => {
+    const doc = new Y.Doc()
+    doc.getText('t').insert(0, 'abc')
+    const state = Y.encodeStateAsUpdate(doc)
+    const replica = new Y.Doc()
+    Y.applyUpdate(replica, state)
+    expect(overlapsKnownClocks(replica, decoded(state)), 'the whole document again').toBe(true)
+    const before = Y.encodeStateVector(doc)
+    doc.getText('t').insert(3, 'def')
+    expect(overlapsKnownClocks(replica, decoded(Y.encodeStateAsUpdate(doc))), 'known and new in one struct').toBe(true)
+    expect(overlapsKnownClocks(replica, decoded(Y.encodeStateAsUpdate(doc, before))), 'only what is new').toBe(false)
+  })
+})
 
 describe('findMissingDependencies', () => {
   it('finds nothing missing in an update that follows from the document', () => {

@@ -49,18 +49,26 @@ export function findMissingDependencies(doc: Y.Doc, update: DecodedUpdate): Miss
 }
 
 /**
- * True when a struct starts below what `doc` has of its client and ends above it. Yjs integrates
- * the unknown tail of such a struct next to the document's item at the client's last clock, but
- * keeps the parent it derived from the struct's own origin: a hostile overlap (known clocks sent
- * again with other content) links the tail into one type's list and another type's parent, which
- * a later update trips over. Honest overlaps happen (a sync step 2 encoded against an older state
- * vector); trimming the update to what the document lacks (`Y.diffUpdate`) makes both safe.
+ * True when a struct starts below what `doc` has of its client: the update repeats clocks the
+ * document already has, and must be trimmed to what it lacks (`Y.diffUpdate`) before it is
+ * judged or applied.
+ *
+ * - A struct that starts below the state and ends above it: Yjs integrates its unknown tail next
+ *   to the document's item at the client's last clock, but keeps the parent it derived from the
+ *   struct's own origin; a hostile overlap (known clocks sent again with other content) links
+ *   the tail into one type's list and another type's parent, which a later update trips over.
+ * - Structs the document has entirely: Yjs skips them, so they cost nothing to apply, but judged
+ *   untrimmed they count as new content: many stock clients that hold a large document and
+ *   reconnect at once to a relay that lacks it (a cold restart without storage, a new replica)
+ *   each re-upload the whole document; every upload after the first would read as a storm of
+ *   concurrent inserts at one position (refused with 4422) and as document growth.
+ *
+ * Honest overlaps are common (a sync step 2 encoded against an older state vector).
  */
 export function overlapsKnownClocks(doc: Y.Doc, update: DecodedUpdate): boolean {
   for (const struct of update.structs) {
     if (struct instanceof Y.Skip) continue
-    const state = Y.getState(doc.store, struct.id.client)
-    if (struct.id.clock < state && struct.id.clock + struct.length > state) return true
+    if (struct.id.clock < Y.getState(doc.store, struct.id.client)) return true
   }
   return false
 }
