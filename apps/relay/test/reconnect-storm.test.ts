@@ -35,7 +35,7 @@ describe('a storm of clients re-uploading a document the relay lacks', () => {
     for (let index = 0; index < CLIENTS; index++) {
       const client = connectClient(relay.syncUrl, 'storm-doc', { connect: false })
       Y.applyUpdate(client.doc, state)
-      client.provider.on('connection-close', (event: CloseEvent | null) => {
+      client.provider.on('connection-close', (event: { code: number } | null) => {
         if (event !== null) closes.push(event.code)
       })
       clients.push(client)
