@@ -48,11 +48,14 @@ import {
  * - 35: duplicates from concurrent moves whose copies no longer share their neighbouring text;
  * - 43: a marker typed into a block another page had deleted, seen by nobody (arrives deleted);
  * - 22: undo restoring text others had copied (undo-restore duplicate);
- * - 11: another page's undo deleting a marker (undone-by-other).
+ * - 11: another page's undo deleting a marker (undone-by-other);
+ * - 4185206206: a toolbar rule inserted inside a marker split it (the caret was still inside after
+ *   ArrowRight presses, most likely one swallowed by a remote caret widget; the harness now
+ *   re-checks and never inserts a rule inside a marker).
  * By default each invocation adds one of them (picked by the random seed, so CI cycles through
  * them); CHAOS_PINNED=1 runs them all, CHAOS_PINNED=0 none, SEED=n only n.
  */
-export const PINNED_SEEDS: readonly number[] = [33, 34, 35, 43, 22, 11]
+export const PINNED_SEEDS: readonly number[] = [33, 34, 35, 43, 22, 11, 4185206206]
 
 const settings = readChaosSettings()
 function pinnedSeeds(): readonly number[] {
