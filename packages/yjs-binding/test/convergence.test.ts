@@ -3,6 +3,9 @@
 // editor shows the same document, Yjs renders to exactly that document, and every marker token
 // (typed once, never deleted) appears exactly once. BINDING_SEEDS=n runs more seeds; SEED=s one.
 import {
+  insertHardBreak,
+  insertHorizontalRule,
+  schema,
   setCodeBlock,
   setHeading,
   setParagraph,
@@ -14,6 +17,7 @@ import {
 } from '@collab/editor'
 import { joinBackward, joinForward, splitBlock } from 'prosemirror-commands'
 import { liftListItem, sinkListItem, splitListItem } from 'prosemirror-schema-list'
+import { Fragment, Slice } from 'prosemirror-model'
 import { TextSelection } from 'prosemirror-state'
 import type { Command } from 'prosemirror-state'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -46,7 +50,7 @@ interface TextSpot {
 }
 
 /** A random position inside some textblock, never inside a marker (markers stay whole). */
-function spot(peer: Peer, random: ReturnType<typeof prng>): TextSpot {
+function spot(peer: Peer, random: ReturnType<typeof prng>): TextSpot | null {
   const spots: TextSpot[] = []
   peer.view.state.doc.descendants((node, pos) => {
     if (!node.isTextblock) return true
@@ -59,7 +63,7 @@ function spot(peer: Peer, random: ReturnType<typeof prng>): TextSpot {
     }
     return false
   })
-  return random.pick(spots)
+  return spots.length === 0 ? null : random.pick(spots)
 }
 
 /** For each marker in the peer's Yjs text, the id of the item character it starts with. */
@@ -96,6 +100,8 @@ const BLOCK_COMMANDS: readonly Command[] = [
   toggleBulletList,
   toggleOrderedList,
   toggleBlockquote,
+  insertHorizontalRule,
+  insertHardBreak,
 ]
 
 function step(peer: Peer, random: ReturnType<typeof prng>, markers: string[], label: string): string {
@@ -104,8 +110,14 @@ function step(peer: Peer, random: ReturnType<typeof prng>, markers: string[], la
   const idsBefore = markerIds(peer)
   const docBefore = JSON.stringify(peer.view.state.doc.toJSON())
   const roll = random.next()
-  const { pos, room } = spot(peer, random)
-  const done = roll < 0.3 ? 'type' : roll < 0.4 ? 'marker' : roll < 0.5 ? 'delete' : roll < 0.6 ? 'split' : roll < 0.66 ? 'join' : roll < 0.76 ? 'block' : roll < 0.82 ? 'sink/lift' : roll < 0.9 ? 'mark' : roll < 0.95 ? 'undo' : 'redo'
+  const where = spot(peer, random)
+  // Only rules left (no textblock to put a caret in): add a paragraph, as Enter after a rule would.
+  if (where === null) {
+    peer.view.dispatch(peer.view.state.tr.insert(peer.view.state.doc.content.size, schema.nodes.paragraph.create()))
+    return 'append paragraph'
+  }
+  const { pos, room } = where
+  const done = roll < 0.3 ? 'type' : roll < 0.4 ? 'marker' : roll < 0.5 ? 'delete' : roll < 0.6 ? 'split' : roll < 0.66 ? 'join' : roll < 0.7 ? 'block' : roll < 0.76 ? 'paste' : roll < 0.82 ? 'sink/lift' : roll < 0.9 ? 'mark' : roll < 0.95 ? 'undo' : 'redo'
   const { view } = peer
   if (roll < 0.3) {
     const words = ['a', 'bc', 'def ', ' ghij', 'k l', 'mn']
@@ -125,8 +137,23 @@ function step(peer: Peer, random: ReturnType<typeof prng>, markers: string[], la
   } else if (roll < 0.66) {
     const $pos = view.state.doc.resolve(pos)
     runAt(peer, random.next() < 0.5 ? joinBackward : joinForward, random.next() < 0.5 ? $pos.start() : $pos.end())
-  } else if (roll < 0.76) {
+  } else if (roll < 0.7) {
     runAt(peer, random.pick(BLOCK_COMMANDS), pos)
+  } else if (roll < 0.76) {
+    // Paste over a (marker-free) range: blocks split the text at both ends, like a real paste.
+    const length = Math.min(room, random.int(4))
+    const { paragraph, bullet_list: list, list_item: item } = schema.nodes
+    const text = (value: string) => schema.text(value)
+    const slices = [
+      new Slice(Fragment.from([paragraph.create(null, text('pa')), paragraph.create(null, text('ste'))]), 1, 1),
+      new Slice(Fragment.from([paragraph.create(null, text('one')), list.create(null, item.create(null, paragraph.create(null, text('two'))))]), 1, 3),
+      new Slice(Fragment.from(text('inline')), 0, 0),
+    ]
+    try {
+      view.dispatch(view.state.tr.replace(pos, pos + length, random.pick(slices)))
+    } catch {
+      // A slice that does not fit here (ReplaceError): nothing happens, like a refused paste.
+    }
   } else if (roll < 0.82) {
     runAt(peer, random.next() < 0.5 ? sinkListItem(view.state.schema.nodes.list_item!) : liftListItem(view.state.schema.nodes.list_item!), pos)
   } else if (roll < 0.9) {
