@@ -1,4 +1,7 @@
 // @vitest-environment happy-dom
+// A horizontal rule inserted at the start, middle or end of a block in every kind of container,
+// with and without a block after it, is written so that Yjs renders exactly the editor's document
+// and the text around it (a marker) stays whole.
 import { insertHorizontalRule, setCodeBlock, setHeading, toggleBlockquote, toggleBulletList, toggleOrderedList } from '@collab/editor'
 import { TextSelection } from 'prosemirror-state'
 import type { Command } from 'prosemirror-state'
