@@ -117,6 +117,9 @@ describe('refusals', () => {
   it('refuses updates over maxUpdateBytes with 4413, nothing applied', async () => {
     relay = await startRelay({ config: { limits: { maxUpdateBytes: 512 } } })
     const raw = await openRawClient(relay.syncUrl, 'big-update')
+    // The handshake comes once the room has loaded; before that, frames are queued under the
+    // load inbox's own limit (4529), which is not what this case is about.
+    await waitFor(() => raw.frames.length >= 1)
     const doc = new Y.Doc()
     doc.getText('text').insert(0, 'x'.repeat(2048))
     raw.send(encodeSyncUpdate(Y.encodeStateAsUpdate(doc)))
