@@ -20,6 +20,7 @@ import type { TimerHandle, Timers } from '../timers'
 import { assertNever } from '../assert-never'
 import { REMOTE_ORIGIN, type RoomCluster, type RoomPeer } from '../cluster/cluster-room'
 import { DocumentSize } from './document-size'
+import { FullStateCache } from './full-state'
 import { LoadInbox } from './load-inbox'
 import { RoomAwareness } from './room-awareness'
 import { RoomPersistence } from './room-persistence'
@@ -102,6 +103,7 @@ export class Room implements BackpressureListener {
   private unloadTimer: TimerHandle | null = null
   private readonly documentSize: DocumentSize
   private readonly gate: UpdateGate
+  private readonly fullState: FullStateCache
   /** An update failed halfway: the live document must never be stored, served or compacted again. */
   private tainted = false
   /** This room's membership in the cluster; null with a single relay. */
@@ -160,6 +162,7 @@ export class Room implements BackpressureListener {
       corrupted: () => this.reset(),
     })
     this.doc.on('update', this.onDocUpdate)
+    this.fullState = new FullStateCache(this.doc)
     // Subscribed before the load, so nothing another relay publishes meanwhile is missed.
     this.peer = options.cluster?.join(this) ?? null
     this.loading = this.load()
@@ -326,7 +329,7 @@ export class Room implements BackpressureListener {
       case 'sync-step1':
         // Behind: its answer would queue behind what it is not reading; the resync covers it.
         if (connection.behind) connection.resyncFrom = frame.stateVector.slice()
-        else connection.send(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, frame.stateVector)))
+        else connection.send(this.fullState.step2For(frame.stateVector))
         return
       case 'sync-step2':
       case 'sync-update':
@@ -558,6 +561,7 @@ export class Room implements BackpressureListener {
     this.persistence.dispose()
     this.gate.clear()
     this.doc.off('update', this.onDocUpdate)
+    this.fullState.dispose()
     this.awareness.destroy()
     this.doc.destroy()
     this.connections.clear()

@@ -1,0 +1,44 @@
+import { decodeFrame, DEFAULT_LIMITS } from '@collab/protocol'
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { FullStateCache } from './full-state'
+
+const EMPTY = Y.encodeStateVector(new Y.Doc())
+
+function applyStep2(frame: Uint8Array): Y.Doc {
+  const decoded = decodeFrame(frame, DEFAULT_LIMITS)
+  if (decoded.type !== 'sync-step2') throw new Error(`expected sync step 2, got ${decoded.type}`)
+  const doc = new Y.Doc()
+  Y.applyUpdate(doc, decoded.update)
+  return doc
+}
+
+describe('FullStateCache', () => {
+  it('answers every empty state vector with the same bytes until the document changes', () => {
+    const doc = new Y.Doc()
+    doc.getText('t').insert(0, 'hello')
+    const cache = new FullStateCache(doc)
+    const first = cache.step2For(EMPTY)
+    expect(cache.step2For(EMPTY)).toBe(first)
+    expect(applyStep2(first).getText('t').toString()).toBe('hello')
+    doc.getText('t').insert(5, ' world')
+    const second = cache.step2For(EMPTY)
+    expect(second).not.toBe(first)
+    expect(applyStep2(second).getText('t').toString()).toBe('hello world')
+    cache.dispose()
+  })
+
+  it('answers a known state vector with just the difference, never from the cache', () => {
+    const doc = new Y.Doc()
+    doc.getText('t').insert(0, 'abc')
+    const cache = new FullStateCache(doc)
+    const replica = applyStep2(cache.step2For(EMPTY))
+    doc.getText('t').insert(3, 'def')
+    const diff = cache.step2For(Y.encodeStateVector(replica))
+    expect(diff.byteLength).toBeLessThan(cache.step2For(EMPTY).byteLength)
+    const decoded = decodeFrame(diff, DEFAULT_LIMITS)
+    if (decoded.type !== 'sync-step2') throw new Error('expected sync step 2')
+    Y.applyUpdate(replica, decoded.update)
+    expect(replica.getText('t').toString()).toBe('abcdef')
+  })
+})
