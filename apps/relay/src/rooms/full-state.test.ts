@@ -1,4 +1,4 @@
-import { decodeFrame, DEFAULT_LIMITS } from '@collab/protocol'
+import { decodeFrame } from '@collab/protocol'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { FullStateCache } from './full-state'
@@ -6,7 +6,7 @@ import { FullStateCache } from './full-state'
 const EMPTY = Y.encodeStateVector(new Y.Doc())
 
 function applyStep2(frame: Uint8Array): Y.Doc {
-  const decoded = decodeFrame(frame, DEFAULT_LIMITS)
+  const decoded = decodeFrame(frame)
   if (decoded.type !== 'sync-step2') throw new Error(`expected sync step 2, got ${decoded.type}`)
   const doc = new Y.Doc()
   Y.applyUpdate(doc, decoded.update)
@@ -36,7 +36,7 @@ describe('FullStateCache', () => {
     doc.getText('t').insert(3, 'def')
     const diff = cache.step2For(Y.encodeStateVector(replica))
     expect(diff.byteLength).toBeLessThan(cache.step2For(EMPTY).byteLength)
-    const decoded = decodeFrame(diff, DEFAULT_LIMITS)
+    const decoded = decodeFrame(diff)
     if (decoded.type !== 'sync-step2') throw new Error('expected sync step 2')
     Y.applyUpdate(replica, decoded.update)
     expect(replica.getText('t').toString()).toBe('abcdef')
