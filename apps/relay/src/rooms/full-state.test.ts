@@ -30,15 +30,15 @@ describe('FullStateCache', () => {
 
   it('answers a known state vector with just the difference, never from the cache', () => {
     const doc = new Y.Doc()
-    doc.getText('t').insert(0, 'abc')
+    doc.getText('t').insert(0, 'abc'.repeat(100))
     const cache = new FullStateCache(doc)
     const replica = applyStep2(cache.step2For(EMPTY))
-    doc.getText('t').insert(3, 'def')
+    doc.getText('t').insert(300, 'def')
     const diff = cache.step2For(Y.encodeStateVector(replica))
     expect(diff.byteLength).toBeLessThan(cache.step2For(EMPTY).byteLength)
     const decoded = decodeFrame(diff)
     if (decoded.type !== 'sync-step2') throw new Error('expected sync step 2')
     Y.applyUpdate(replica, decoded.update)
-    expect(replica.getText('t').toString()).toBe('abcdef')
+    expect(replica.getText('t').toString()).toBe(`${'abc'.repeat(100)}def`)
   })
 })
