@@ -8,7 +8,7 @@ import { readAwarenessUser } from './presence'
 import { remoteSelectionAttrs } from './remote-cursors'
 
 export interface CollabViewOptions {
-  /** Called with the new state after every transaction, local or remote. */
+  /** Called with the new state after every transaction that changed what the UI shows. */
   onStateChange: (state: EditorState) => void
   /** Accessible label of the editable area. */
   ariaLabel: string
@@ -45,7 +45,9 @@ export function createCollabView(mount: HTMLElement, client: SyncClient, options
       if (view.isDestroyed) return
       const next = view.state.apply(transaction)
       view.updateState(next)
-      options.onStateChange(view.state)
+      // React shows the document, the selection and stored marks (toolbar state, undo/redo);
+      // transactions that only redraw remote cursors change none of them.
+      if (transaction.docChanged || transaction.selectionSet || transaction.storedMarksSet) options.onStateChange(view.state)
     },
   })
   return view
