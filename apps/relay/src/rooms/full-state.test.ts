@@ -28,6 +28,23 @@ describe('FullStateCache', () => {
     cache.dispose()
   })
 
+  it("answers the document's own state vector (an up-to-date client) from the cache until it changes", () => {
+    const doc = new Y.Doc()
+    doc.getText('t').insert(0, 'hello world')
+    doc.getText('t').delete(0, 6)
+    const cache = new FullStateCache(doc)
+    const upToDate = Y.encodeStateVector(doc)
+    const first = cache.step2For(upToDate)
+    expect(cache.step2For(Y.encodeStateVector(doc))).toBe(first)
+    // No structs, and the delete set, as Yjs itself would answer.
+    const decoded = decodeFrame(first)
+    if (decoded.type !== 'sync-step2') throw new Error('expected sync step 2')
+    expect(decoded.update).toEqual(Y.encodeStateAsUpdate(doc, upToDate))
+    doc.getText('t').insert(0, '!')
+    expect(cache.step2For(upToDate)).not.toBe(first)
+    cache.dispose()
+  })
+
   it('answers a known state vector with just the difference, never from the cache', () => {
     const doc = new Y.Doc()
     doc.getText('t').insert(0, 'abc'.repeat(100))

@@ -1,7 +1,9 @@
-// The answer to a sync step 1 with an empty state vector — a new client, a fresh tab, every
-// client of a reconnect storm after a cold restart — is the whole document. Encoding a large
-// document takes tens of milliseconds; a room encodes it once and sends the same bytes to every
-// such joiner until the document changes.
+// Two sync step 1 requests are very common and have answers that only change when the document
+// does: an empty state vector (a new client, a fresh tab, every client of a reconnect storm after
+// a cold restart) gets the whole document, and the document's own state vector (every client of a
+// warm reconnect storm, a tab that was merely disconnected) gets no structs and the whole delete
+// set. Both take time proportional to the document to encode; a room encodes each once and sends
+// the same bytes until the document changes.
 import { encodeSyncStep2 } from '@collab/protocol'
 import * as Y from 'yjs'
 
@@ -10,25 +12,40 @@ function isEmptyStateVector(stateVector: Uint8Array): boolean {
   return stateVector.length === 1 && stateVector[0] === 0
 }
 
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false
+  return true
+}
+
 export class FullStateCache {
-  private frame: Uint8Array | null = null
+  private whole: Uint8Array | null = null
+  private current: { stateVector: Uint8Array; frame: Uint8Array } | null = null
   private readonly invalidate = (): void => {
-    this.frame = null
+    this.whole = null
+    this.current = null
   }
 
   constructor(private readonly doc: Y.Doc) {
     doc.on('update', this.invalidate)
   }
 
-  /** The sync step 2 frame answering `stateVector`; cached when it is the whole document. */
+  /** The sync step 2 frame answering `stateVector`; cached for the two common cases. */
   step2For(stateVector: Uint8Array): Uint8Array {
-    if (!isEmptyStateVector(stateVector)) return encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, stateVector))
-    this.frame ??= encodeSyncStep2(Y.encodeStateAsUpdate(this.doc))
-    return this.frame
+    if (isEmptyStateVector(stateVector)) {
+      this.whole ??= encodeSyncStep2(Y.encodeStateAsUpdate(this.doc))
+      return this.whole
+    }
+    if (this.current !== null && sameBytes(this.current.stateVector, stateVector)) return this.current.frame
+    const frame = encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, stateVector))
+    const own = Y.encodeStateVector(this.doc)
+    // State vectors list clients in encounter order; only a byte-equal one is the same request.
+    if (sameBytes(own, stateVector)) this.current = { stateVector: own, frame }
+    return frame
   }
 
   dispose(): void {
     this.doc.off('update', this.invalidate)
-    this.frame = null
+    this.invalidate()
   }
 }
