@@ -3,6 +3,7 @@ import { IndexeddbPersistence } from 'y-indexeddb'
 import { fromBase64, toBase64 } from 'lib0/buffer'
 import type { LocalPersistenceState, Timers } from './api'
 import type { SavedState } from './save-tracker'
+import { browserStorage, openLocalJournal } from './local-journal'
 import { decodeStateVectorSafe } from './status'
 
 /** IndexedDB database holding one document's replica. */
@@ -33,6 +34,10 @@ export interface LocalStoreOptions {
   loadTimeoutMs: number
   timers: Timers
   onStateChange: () => void
+  /** Updates with these origins came from the relay (not journaled: it has them). */
+  isRemoteOrigin?: (origin: unknown) => boolean
+  /** Where the journal of not-yet-committed local edits lives; defaults to localStorage. */
+  journalStorage?: Storage | null
 }
 
 export function openLocalStore(options: LocalStoreOptions): LocalStore {
@@ -50,6 +55,13 @@ export function openLocalStore(options: LocalStoreOptions): LocalStore {
   let state: LocalPersistenceState = 'loading'
   let destroyed = false
   const persistence = new IndexeddbPersistence(localDatabaseName(options.docId), doc)
+  const journal = openLocalJournal({
+    docId: options.docId,
+    doc,
+    persistence,
+    storage: options.journalStorage === undefined ? browserStorage() : options.journalStorage,
+    isRemoteOrigin: options.isRemoteOrigin ?? (() => false),
+  })
   const setState = (next: LocalPersistenceState): void => {
     if (state === next || destroyed) return
     state = next
@@ -86,6 +98,7 @@ export function openLocalStore(options: LocalStoreOptions): LocalStore {
     async destroy() {
       finishLoad(null, state)
       destroyed = true
+      journal.destroy()
       try {
         await persistence.destroy()
       } catch {

@@ -95,6 +95,8 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     loadTimeoutMs: DEFAULTS.localLoadTimeoutMs,
     timers,
     onStateChange: updateStatus,
+    // Called only for updates after this function returned (the provider exists by then).
+    isRemoteOrigin: (origin) => origin === provider,
   })
 
   const provider = new WebsocketProvider(serverUrl, docId, doc, {

@@ -2,6 +2,8 @@ import 'fake-indexeddb/auto'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { IndexeddbPersistence } from 'y-indexeddb'
+import { toBase64 } from 'lib0/buffer'
+import { journalKey } from '../src/local-journal'
 import { decodeSavedState, encodeSavedState, localDatabaseName, openLocalStore } from '../src/local-store'
 import { realTimers } from '../src/timers'
 import { MiniRelay, waitFor } from './mini-relay'
@@ -51,6 +53,78 @@ describe('y-indexeddb replica (fake-indexeddb)', () => {
     for (const bad of [42, null, '', '{', '{"pendingChanges":-1,"savedStateVector":null}', '{"pendingChanges":1.5,"savedStateVector":null}', '{"pendingChanges":1,"savedStateVector":"!!"}', '{"pendingChanges":1,"savedStateVector":"/w=="}']) {
       expect(decodeSavedState(bad)).toBeNull()
     }
+  })
+})
+
+/** An in-memory Storage (the tests run in Node). */
+function memoryStorage(): Storage {
+  const items = new Map<string, string>()
+  return {
+    get length() {
+      return items.size
+    },
+    clear: () => items.clear(),
+    getItem: (key) => items.get(key) ?? null,
+    key: (index) => [...items.keys()][index] ?? null,
+    removeItem: (key) => void items.delete(key),
+    setItem: (key, value) => void items.set(key, String(value)),
+  }
+}
+
+describe('journal of local edits not yet committed to IndexedDB', () => {
+  const open = (docId: string, doc: Y.Doc, storage: Storage) =>
+    openLocalStore({ docId, doc, enabled: true, loadTimeoutMs: 5000, timers: realTimers, onStateChange: () => {}, journalStorage: storage })
+
+  it('holds a local edit synchronously and drops it once IndexedDB has committed it', async () => {
+    const docId = freshDocId('journal')
+    const storage = memoryStorage()
+    const doc = new Y.Doc()
+    const store = open(docId, doc, storage)
+    await store.whenLoaded
+    doc.getText('t').insert(0, 'typed')
+    // Written before any await: a reload right now still finds it.
+    expect(storage.getItem(journalKey(docId))).not.toBeNull()
+    await waitFor('the journal to empty', () => storage.getItem(journalKey(docId)) === null, 5_000)
+    await store.destroy()
+  })
+
+  it('brings back an edit whose IndexedDB write was lost with the page', async () => {
+    const docId = freshDocId('journal-restore')
+    const storage = memoryStorage()
+    const lost = new Y.Doc()
+    lost.getText('t').insert(0, 'typed just before the reload')
+    storage.setItem(journalKey(docId), JSON.stringify([toBase64(Y.encodeStateAsUpdate(lost)), 'not base64 at all!']))
+
+    const doc = new Y.Doc()
+    const store = open(docId, doc, storage)
+    expect(text(doc)).toBe('typed just before the reload')
+    await store.whenLoaded
+    // Now in the replica too, and the journal is empty again.
+    await waitFor('the journal to empty', () => storage.getItem(journalKey(docId)) === null, 5_000)
+    await store.destroy()
+    doc.destroy()
+    const reopened = new Y.Doc()
+    const again = open(docId, reopened, memoryStorage())
+    await again.whenLoaded
+    expect(text(reopened)).toBe('typed just before the reload')
+    await again.destroy()
+  })
+
+  it('does not journal what came from the replica or the relay', async () => {
+    const docId = freshDocId('journal-origins')
+    const storage = memoryStorage()
+    const relayOrigin = { relay: true }
+    const doc = new Y.Doc()
+    const store = openLocalStore({
+      docId, doc, enabled: true, loadTimeoutMs: 5000, timers: realTimers, onStateChange: () => {}, journalStorage: storage,
+      isRemoteOrigin: (origin) => origin === relayOrigin,
+    })
+    await store.whenLoaded
+    const remote = new Y.Doc()
+    remote.getText('t').insert(0, 'from the relay')
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(remote), relayOrigin)
+    expect(storage.getItem(journalKey(docId))).toBeNull()
+    await store.destroy()
   })
 })
 
