@@ -2,6 +2,7 @@
 // containers above it.
 import type { Mark, Node as PMNode } from 'prosemirror-model'
 import type { BlockData, ContainerData, Inline, MarkData } from './model'
+import { byMarkType } from './model'
 
 /** A leaf block of a ProseMirror document and what its boundary must say. */
 export interface PmLine {
@@ -30,7 +31,7 @@ export function plainAttrs(attrs: object): Readonly<Record<string, unknown>> {
 export function markData(marks: readonly Mark[]): MarkData[] {
   return marks
     .map((mark) => ({ type: mark.type.name, attrs: plainAttrs(mark.attrs) }))
-    .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0))
+    .sort(byMarkType)
 }
 
 /** The inline content of a leaf block (cached per node: nodes are immutable). */

@@ -15,6 +15,11 @@ export interface MarkData {
   readonly attrs: Readonly<Record<string, unknown>>
 }
 
+/** Marks in one canonical order (by type name), so lists read from ProseMirror and from Yjs compare equal. */
+export function byMarkType(a: MarkData, b: MarkData): number {
+  return a.type < b.type ? -1 : a.type > b.type ? 1 : 0
+}
+
 /** A run of text with one set of marks. */
 export interface TextRun {
   readonly kind: 'text'

@@ -1,7 +1,7 @@
 // Yjs → lines: reads the content text as it really is (whatever peers wrote into it).
 import * as Y from 'yjs'
 import type { BlockData, ContainerData, Inline, MarkData } from './model'
-import { BOUNDARY_KEYS, inlineLength } from './model'
+import { BOUNDARY_KEYS, byMarkType, inlineLength } from './model'
 
 /** A line as stored in Yjs. `boundary` is null for trailing content that no boundary ends. */
 export interface YLine {
@@ -24,7 +24,7 @@ function marksFrom(attributes: unknown): MarkData[] {
     if (value === true) marks.push({ type, attrs: {} })
     else if (isRecord(value)) marks.push({ type, attrs: value })
   }
-  return marks.sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0))
+  return marks.sort(byMarkType)
 }
 
 function containerFrom(value: unknown): ContainerData | null {
