@@ -55,3 +55,43 @@ test('a user who leaves disappears from the others’ presence bar', async ({ pe
   await expect(stays!.page.getByTestId('presence-user')).toHaveCount(1)
   await expect(stays!.page.getByTestId('presence-user')).toHaveText('Stays')
 })
+
+test.describe('with WS_COMPRESSION=awareness', () => {
+  test.use({ relayPerTest: true, relayEnv: { WS_COMPRESSION: 'awareness' } })
+
+  test('Chromium negotiates permessage-deflate and remote cursors still arrive', async ({ peers, docId, relay }) => {
+    const [alice, bob] = await peers.open(2)
+    const a = alice!.page
+    const b = bob!.page
+    await openDoc(a, docId)
+    await openDoc(b, docId)
+    // What the browser itself negotiates with this relay.
+    const extensions = await a.evaluate(
+      (url) =>
+        new Promise<string>((resolve, reject) => {
+          const socket = new WebSocket(url)
+          socket.onopen = () => {
+            resolve(socket.extensions)
+            socket.close()
+          }
+          socket.onerror = () => reject(new Error(`WebSocket to ${url} failed`))
+        }),
+      `${relay.baseUrl.replace(/^http/, 'ws')}/sync/${docId}-probe`,
+    )
+    expect(extensions).toContain('permessage-deflate')
+    expect(extensions).toContain('server_no_context_takeover')
+
+    await setUserName(a, 'Alice Deflate')
+    await setUserName(b, 'Bob Deflate')
+    await focusEnd(a)
+    await a.keyboard.type('Compressed presence. ')
+    await focusEnd(b)
+    await b.keyboard.type('Still here.')
+    // Cursor moves reach the other page only through the relay's compressed awareness frames.
+    await expect(editor(b).locator('.ProseMirror-yjs-cursor', { hasText: 'Alice Deflate' })).toBeVisible()
+    await expect(editor(a).locator('.ProseMirror-yjs-cursor', { hasText: 'Bob Deflate' })).toBeVisible()
+    await expect(a.getByTestId('presence-user')).toHaveCount(2)
+    await expect(editor(b)).toContainText('Compressed presence.')
+    await expect(editor(a)).toContainText('Still here.')
+  })
+})

@@ -36,6 +36,8 @@ class LazyRelay {
 export interface RelayTestOptions {
   /** Start a relay for this test alone (tests that stop or crash it). Default: shared per worker. */
   relayPerTest: boolean
+  /** Extra environment of a per-test relay (e.g. an opt-in setting); needs `relayPerTest`. */
+  relayEnv: Record<string, string>
 }
 
 export interface RelayTestFixtures {
@@ -58,6 +60,7 @@ async function attachRelayLogOnFailure(testInfo: TestInfo, relay: RelayProcess, 
 
 export const relayTest = base.extend<RelayTestOptions & RelayTestFixtures, RelayWorkerFixtures>({
   relayPerTest: [false, { option: true }],
+  relayEnv: [{}, { option: true }],
 
   sharedRelay: [
     async ({}, use) => {
@@ -68,12 +71,13 @@ export const relayTest = base.extend<RelayTestOptions & RelayTestFixtures, Relay
     { scope: 'worker' },
   ],
 
-  target: async ({ relayPerTest, sharedRelay }, use, testInfo) => {
+  target: async ({ relayPerTest, relayEnv, sharedRelay }, use, testInfo) => {
     if (externalBaseUrl !== null) {
       await use({ baseUrl: externalBaseUrl, relay: null })
       return
     }
-    const relay = relayPerTest ? await RelayProcess.start() : await sharedRelay.get()
+    if (!relayPerTest && Object.keys(relayEnv).length > 0) throw new Error('relayEnv needs relayPerTest: true')
+    const relay = relayPerTest ? await RelayProcess.start({ env: relayEnv }) : await sharedRelay.get()
     if (!relay.running) await relay.start()
     const logOffset = relay.logOffset
     try {

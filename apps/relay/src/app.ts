@@ -15,6 +15,7 @@ import { instrumentStore } from './metrics/instrumented-store'
 import { RelayMetrics } from './metrics/relay-metrics'
 import { metricsRoutes } from './routes/metrics'
 import { reapStalledUpgrades } from './routes/upgrade-reaper'
+import { PER_MESSAGE_DEFLATE, acceptableDeflateOffers } from './connection/compression'
 import type { Connection } from './connection/connection'
 import { startHeartbeat } from './connection/heartbeat'
 import { RoomManager } from './rooms/room-manager'
@@ -157,7 +158,9 @@ async function relayAppPlugin(fastify: FastifyInstance, options: RelayAppOptions
       maxPayload: config.limits.maxFrameBytes,
       maxFragments: MAX_MESSAGE_FRAGMENTS,
       allowSynchronousEvents: true,
-      perMessageDeflate: false,
+      // WS_COMPRESSION=awareness: negotiated so awareness broadcasts can go compressed (see
+      // connection/compression.ts); ws itself never compresses (threshold ∞, compress: false).
+      perMessageDeflate: config.compression === 'awareness' ? { ...PER_MESSAGE_DEFLATE } : false,
     },
     // Client-caused socket errors (oversized frame → ws closes with 1009, resets) are routine.
     errorHandler: (error, _socket, request) => {
@@ -178,6 +181,13 @@ async function relayAppPlugin(fastify: FastifyInstance, options: RelayAppOptions
   // Only /sync/:docId speaks WebSocket. Without this, @fastify/websocket would upgrade a request
   // to any other route (e.g. the web app's wildcard) and then close it without a code.
   fastify.addHook('onRequest', async (request, reply) => {
+    if (request.ws && config.compression === 'awareness') {
+      // Offers ws could only answer by refusing the upgrade are dropped: that client runs
+      // uncompressed instead.
+      const offers = acceptableDeflateOffers(request.raw.headers['sec-websocket-extensions'])
+      if (offers === null) delete request.raw.headers['sec-websocket-extensions']
+      else request.raw.headers['sec-websocket-extensions'] = offers
+    }
     if (request.ws && request.routeOptions.url !== SYNC_ROUTE) {
       await reply.code(404).send({
         statusCode: 404,

@@ -47,6 +47,7 @@ describe('loadConfig', () => {
     ['MAX_FRAME_BYTES', '1e6', 'Invalid MAX_FRAME_BYTES="1e6": expected an integer >= 1'],
     ['PERSISTENCE', 'no', 'Invalid PERSISTENCE="no": expected one of on, off'],
     ['PERSISTENCE', 'false', 'Invalid PERSISTENCE="false": expected one of on, off'],
+    ['WS_COMPRESSION', 'gzip', 'Invalid WS_COMPRESSION="gzip": expected one of awareness, off'],
   ])('refuses %s=%j with a ConfigError naming it', (name, value, message) => {
     let error: unknown
     try {
@@ -58,6 +59,11 @@ describe('loadConfig', () => {
     expect((error as ConfigError).variable).toBe(name)
     expect((error as ConfigError).value).toBe(value)
     expect((error as Error).message).toBe(message)
+  })
+
+  it('reads WS_COMPRESSION (off by default)', () => {
+    expect(loadConfig({}).compression).toBe('off')
+    expect(loadConfig({ WS_COMPRESSION: ' Awareness ' }).compression).toBe('awareness')
   })
 
   it('reads PERSISTENCE (on by default, case and spaces ignored)', () => {

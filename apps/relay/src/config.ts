@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { DEFAULT_LIMITS, type ProtocolLimits } from '@collab/protocol'
 import { DEFAULT_COMPACTION_POLICY, type CompactionPolicy } from '@collab/storage'
 import { MIN_AUTH_SECRET_LENGTH } from './auth/access-token'
+import { COMPRESSION_MODES, type CompressionMode } from './connection/compression'
 import { DEFAULT_ALLOWED_ORIGINS, OriginPatternError, parseAllowedOrigins } from './auth/origin-policy'
 import { RELAY_ID_PATTERN } from './cluster/wire'
 
@@ -34,6 +35,8 @@ export interface RelayConfig {
   roomUnloadDelayMs: number
   /** Outgoing awareness is coalesced and sent at most once per this interval per room. */
   awarenessFlushMs: number
+  /** WS_COMPRESSION: `awareness` negotiates permessage-deflate for awareness broadcasts; `off` (default) never. */
+  compression: CompressionMode
   /** Delay before retrying a failed storage write (doubles up to 30 s). */
   storageRetryMs: number
   compaction: CompactionPolicy
@@ -103,21 +106,20 @@ const nonEmpty: Parser<string> = (raw, variable) => {
   return raw.trim()
 }
 
-const logLevel: Parser<LogLevel> = (raw, variable) => {
-  const value = raw.trim().toLowerCase()
-  if (!(LOG_LEVELS as readonly string[]).includes(value)) {
-    throw new ConfigError(variable, raw, `one of ${LOG_LEVELS.join(', ')}`)
+/** One of a fixed set of lower-case words (case-insensitive input). */
+function oneOf<T extends string>(values: readonly T[]): Parser<T> {
+  return (raw, variable) => {
+    const value = raw.trim().toLowerCase()
+    if (!(values as readonly string[]).includes(value)) {
+      throw new ConfigError(variable, raw, `one of ${values.join(', ')}`)
+    }
+    return value as T
   }
-  return value as LogLevel
 }
 
-const persistenceMode: Parser<PersistenceMode> = (raw, variable) => {
-  const value = raw.trim().toLowerCase()
-  if (!(PERSISTENCE_MODES as readonly string[]).includes(value)) {
-    throw new ConfigError(variable, raw, `one of ${PERSISTENCE_MODES.join(', ')}`)
-  }
-  return value as PersistenceMode
-}
+const logLevel = oneOf(LOG_LEVELS)
+const compressionMode = oneOf(COMPRESSION_MODES)
+const persistenceMode = oneOf(PERSISTENCE_MODES)
 
 /** `user:password@` → `user:***@`, so an error message never shows a password. */
 function redactPassword(raw: string): string {
@@ -221,6 +223,9 @@ export const CONFIG_VARIABLES: readonly Variable[] = [
   variable('AWARENESS_FLUSH_MS', 50, 'Awareness (presence) is coalesced and sent at most once per this interval per room', positive, (c, v) => {
     c.awarenessFlushMs = v
   }),
+  variable('WS_COMPRESSION', 'off', 'awareness: accept permessage-deflate and send each coalesced awareness frame compressed, once per room (presence traffic ~7–12× smaller; but clients then compress everything they send, and inflating costs the relay CPU per message); off: no compression', compressionMode, (c, v) => {
+    c.compression = v
+  }),
   variable('STORAGE_RETRY_MS', 500, 'First retry delay after a failed storage write (doubles up to 30 s)', positive, (c, v) => {
     c.storageRetryMs = v
   }),
@@ -305,6 +310,7 @@ export function defaultConfig(): RelayConfig {
     flushMaxBatchBytes: 1_048_576,
     roomUnloadDelayMs: 2_000,
     awarenessFlushMs: 50,
+    compression: 'off',
     storageRetryMs: 500,
     compaction: { ...DEFAULT_COMPACTION_POLICY },
     shutdownTimeoutMs: 10_000,

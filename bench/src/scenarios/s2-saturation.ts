@@ -24,7 +24,7 @@ const SIZES: Record<SizeName, { receivers: number[]; closedS: number; openS: num
 }
 const WINDOW = 64
 const LOAD_FRACTIONS = [0.5, 0.8]
-const SERVERS_RUN: ServerId[] = ['ours', 'ours-memory', 'y-websocket', 'hocuspocus', 'ws-floor']
+const SERVERS_RUN: ServerId[] = ['ours', 'ours-memory', 'ours-compressed', 'y-websocket', 'hocuspocus', 'ws-floor']
 /** The relay's per-connection message rate limit protects it from abuse; a saturation run is abuse by design. */
 const RELAY_ENV = { MAX_MESSAGES_PER_SECOND: '10000000', MESSAGE_BURST: '10000000' }
 const ROOT = 'paper'
@@ -65,6 +65,7 @@ export const saturationScenario: Scenario = {
         `Then, on fresh documents, open loop at ${LOAD_FRACTIONS.map((f) => `${f * 100}%`).join(' and ')} of that server's own closed-loop rate for ${size.openS} s each; latency = arrival − scheduled send time (late sends count).`,
         `All servers run at once (idle but one); each case runs on every server in turn (${size.rounds} round(s); with several, the round with the highest updates/s counts).`,
         `Ours runs with \`${Object.entries(RELAY_ENV).map(([k, v]) => `${k}=${v}`).join(' ')}\` (if the relay has such a per-connection rate limit, it would otherwise close the writer).`,
+        'Clients offer permessage-deflate as browsers do; only **ours (WS_COMPRESSION=awareness)** accepts it, and then the writer compresses every update and the relay inflates each one: that column shows what the opt-in costs.',
       ],
       tables: [],
       targets: [],

@@ -17,7 +17,7 @@ const SIZES: Record<SizeName, { clients: number[]; durationS: number }> = {
 }
 const HZ: [number, number] = [10, 30]
 const SEED = 0xa3a3
-const SERVERS_RUN: ServerId[] = ['ours', 'y-websocket', 'hocuspocus', 'ws-floor']
+const SERVERS_RUN: ServerId[] = ['ours', 'ours-compressed', 'y-websocket', 'hocuspocus', 'ws-floor']
 const CONVERGE_TIMEOUT_MS = 10_000
 
 interface AwarenessCase {
@@ -42,7 +42,8 @@ export const awarenessScenario: Scenario = {
       title: this.title,
       setup: [
         `N ∈ {${size.clients.join(', ')}} clients on one document, each sending its own awareness state (y-prosemirror-like: name, colour, anchor/head relative positions; ~230 bytes of JSON) at a rate drawn uniformly from ${HZ[0]}–${HZ[1]} Hz (seed ${SEED}), for ${size.durationS} s.`,
-        'in = bytes/frames the clients sent; out = bytes/frames the clients received (including what arrived after the movement stopped), both per second of movement; server syscall bytes written (/proc/<pid>/io wchar) as a cross-check.',
+        'in = bytes/frames the clients sent; out = bytes/frames the clients received (including what arrived after the movement stopped), both per second of movement; bytes are counted on the TCP sockets (WebSocket framing and compression included); server syscall bytes written (/proc/<pid>/io wchar) as a cross-check.',
+        'Clients offer permessage-deflate as browsers do and, once it is accepted, compress what they send (ws, like Chromium, compresses every message). Ours as shipped, y-websocket and Hocuspocus do not accept it; **ours (WS_COMPRESSION=awareness)** — the relay with that opt-in — does, and sends each coalesced awareness frame compressed once per room (an extra column, not the one the ratios use).',
         `Converged = an observer client has seen every client's last clock; time counted from the end of the movement (up to ${CONVERGE_TIMEOUT_MS / 1000} s).`,
       ],
       tables: [],

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { DialectName } from '../wire/dialect'
 import { BENCH_DIR, REPO_DIR } from '../paths'
 
-export const SERVER_IDS = ['ours', 'ours-memory', 'y-websocket', 'hocuspocus', 'ws-floor'] as const
+export const SERVER_IDS = ['ours', 'ours-memory', 'ours-compressed', 'y-websocket', 'hocuspocus', 'ws-floor'] as const
 export type ServerId = (typeof SERVER_IDS)[number]
 
 /** Peers we compare against (the floor is a bound, not a peer). */
@@ -40,7 +40,7 @@ export const RELAY_BENCH_ENV: Readonly<Record<string, string>> = {
   MAX_ROOM_OPENS_PER_IP_PER_MINUTE: '100000000',
 }
 
-function oursSpec(id: 'ours' | 'ours-memory', label: string, storage: 'disk' | 'memory'): ServerSpec {
+function oursSpec(id: 'ours' | 'ours-memory' | 'ours-compressed', label: string, storage: 'disk' | 'memory', extraEnv: Record<string, string> = {}): ServerSpec {
   return {
     id,
     label,
@@ -55,6 +55,7 @@ function oursSpec(id: 'ours' | 'ours-memory', label: string, storage: 'disk' | '
       ...(storage === 'disk' ? { DATA_DIR: dataDir ?? '' } : { PERSISTENCE: 'off' }),
       LOG_LEVEL: 'warn',
       ...RELAY_BENCH_ENV,
+      ...extraEnv,
     }),
   }
 }
@@ -63,6 +64,8 @@ export const SERVERS: Readonly<Record<ServerId, ServerSpec>> = {
   ours: oursSpec('ours', 'ours', 'disk'),
   // The peers keep documents in memory only; this variant shows what persistence costs us.
   'ours-memory': oursSpec('ours-memory', 'ours (no persistence)', 'memory'),
+  // Opt-in: permessage-deflate for awareness broadcasts (scenario 5 only).
+  'ours-compressed': oursSpec('ours-compressed', 'ours (WS_COMPRESSION=awareness)', 'disk', { WS_COMPRESSION: 'awareness' }),
   'y-websocket': {
     id: 'y-websocket',
     label: 'y-websocket 1.5.4',

@@ -4,6 +4,7 @@ import type { AccessRole } from '../auth/access-token'
 import { TokenBucket } from '../limits/token-bucket'
 import type { RelayMetrics } from '../metrics/relay-metrics'
 import { realTimers, type Timers } from '../timers'
+import { negotiatedDeflate, sendCompressedFrame, type CompressibleFrame } from './compression'
 import { SendBuffer, type SendBufferLimits } from './send-buffer'
 
 let nextConnectionId = 1
@@ -55,6 +56,8 @@ export class Connection {
   toldReadOnly = false
   /** The room listening for backpressure (set when it joins). */
   backpressure: BackpressureListener | null = null
+  /** The socket negotiated permessage-deflate (only awareness broadcasts use it). */
+  readonly deflate: boolean
   private readonly sendBuffer: SendBuffer
   private readonly timers: Timers
   private readonly metrics: RelayMetrics | null
@@ -67,6 +70,7 @@ export class Connection {
     options: ConnectionOptions = {},
   ) {
     this.role = options.role ?? 'write'
+    this.deflate = typeof socket.extensions === 'string' && negotiatedDeflate(socket)
     this.timers = options.timers ?? realTimers
     this.metrics = options.metrics ?? null
     const rate = options.rate ?? { perSecond: Number.POSITIVE_INFINITY, burst: Number.POSITIVE_INFINITY }
@@ -98,7 +102,7 @@ export class Connection {
   /** Sends a frame the client must get (handshake, answers, resync); dropped only when closing. */
   send(frame: Uint8Array): void {
     if (!this.open) return
-    this.socket.send(frame, { binary: true })
+    this.socket.send(frame, { binary: true, compress: false })
     this.metrics?.sent(frame)
     this.sendBuffer.afterSend(frame.byteLength, true)
   }
@@ -110,8 +114,25 @@ export class Connection {
   sendDroppable(frame: Uint8Array): boolean {
     if (!this.open) return false
     if (this.sendBuffer.behind) return false
-    this.socket.send(frame, { binary: true })
+    this.socket.send(frame, { binary: true, compress: false })
     this.sendBuffer.afterSend(frame.byteLength, false)
+    return true
+  }
+
+  /**
+   * Like sendDroppable, for a frame many connections get (awareness): the compressed payload
+   * when this socket negotiated permessage-deflate and compressing made it smaller.
+   */
+  sendDroppableShared(frame: CompressibleFrame): boolean {
+    if (!this.open) return false
+    if (this.sendBuffer.behind) return false
+    const deflated = this.deflate ? frame.deflated() : null
+    if (deflated !== null && sendCompressedFrame(this.socket, deflated)) {
+      this.sendBuffer.afterSend(deflated.byteLength, false)
+      return true
+    }
+    this.socket.send(frame.plain, { binary: true, compress: false })
+    this.sendBuffer.afterSend(frame.plain.byteLength, false)
     return true
   }
 

@@ -14,6 +14,7 @@ import {
 import type { CompactionPolicy, DocStore, StoredDoc } from '@collab/storage'
 import type { FastifyBaseLogger } from 'fastify'
 import * as Y from 'yjs'
+import { CompressibleFrame } from '../connection/compression'
 import { Connection, type BackpressureListener } from '../connection/connection'
 import type { RelayMetrics } from '../metrics/relay-metrics'
 import type { TimerHandle, Timers } from '../timers'
@@ -457,8 +458,9 @@ export class Room implements BackpressureListener {
   private broadcastAwareness(frame: Uint8Array): void {
     let sent = 0
     let dropped = 0
+    const shared = new CompressibleFrame(frame)
     for (const connection of this.connections) {
-      if (connection.sendDroppable(frame)) sent++
+      if (connection.sendDroppableShared(shared)) sent++
       else if (connection.open) dropped++
     }
     this.options.metrics?.sent(frame, sent)

@@ -36,7 +36,7 @@ export async function awarenessSession(spec: SessionKinds['awareness']['spec']):
   let baseBytes = 0
   const received = () => ({
     receivedFrames: clients.reduce((s, c) => s + c.framesIn, 0) - baseFrames,
-    receivedBytes: clients.reduce((s, c) => s + c.bytesIn, 0) - baseBytes,
+    receivedBytes: clients.reduce((s, c) => s + c.wireBytesIn, 0) - baseBytes,
   })
 
   return {
@@ -44,8 +44,8 @@ export async function awarenessSession(spec: SessionKinds['awareness']['spec']):
     commands: {
       run: async ({ startAtMs, durationMs }) => {
         baseFrames = clients.reduce((s, c) => s + c.framesIn, 0)
-        baseBytes = clients.reduce((s, c) => s + c.bytesIn, 0)
-        const sentBefore = clients.reduce((s, c) => s + c.bytesOut, 0)
+        baseBytes = clients.reduce((s, c) => s + c.wireBytesIn, 0)
+        const sentBefore = clients.reduce((s, c) => s + c.wireBytesOut, 0)
         const framesBefore = clients.reduce((s, c) => s + c.framesOut, 0)
         const due = members.map((m) => startAtMs + random() * m.intervalMs)
         const endAtMs = startAtMs + durationMs
@@ -68,7 +68,7 @@ export async function awarenessSession(spec: SessionKinds['awareness']['spec']):
         })
         return {
           sentFrames: clients.reduce((s, c) => s + c.framesOut, 0) - framesBefore,
-          sentBytes: clients.reduce((s, c) => s + c.bytesOut, 0) - sentBefore,
+          sentBytes: clients.reduce((s, c) => s + c.wireBytesOut, 0) - sentBefore,
           ...received(),
           finalClocks: members.map((m) => [m.clientId, m.clock] as [number, number]),
           startMs: startAtMs,

@@ -1,0 +1,158 @@
+// permessage-deflate (RFC 7692), opt-in (WS_COMPRESSION=awareness), for the one kind of frame
+// where it pays: coalesced awareness.
+// A room's awareness frame is the same bytes for every receiver, so it is compressed once per
+// flush (no context carried between messages) and that payload goes to every connection that
+// negotiated the extension. Document updates are never compressed (small, latency-bound), and
+// the relay never lets ws compress per connection (CPU per receiver, zlib state per socket).
+// Off by default: RFC 7692 cannot make compression one-way, so clients that negotiated it
+// compress every message they send, and ws inflates each one through the zlib thread pool —
+// several times the relay's CPU per incoming update (see apps/relay/README.md).
+import { deflateRawSync, constants as zlibConstants } from 'node:zlib'
+import * as wsModule from 'ws'
+import type { WebSocket } from 'ws'
+
+export const COMPRESSION_MODES = ['awareness', 'off'] as const
+/** `awareness`: negotiate permessage-deflate and compress awareness broadcasts; `off`: never. */
+export type CompressionMode = (typeof COMPRESSION_MODES)[number]
+
+/**
+ * Window of the compressor. With no context kept between messages, a frame only refers back
+ * within itself; 2^12 bytes already hold ~15 presence states (a larger window gained < 10 % on
+ * frames of 10–200 states, at 4× the transient memory).
+ */
+export const SERVER_WINDOW_BITS = 12
+
+/**
+ * The window the client may use when it compresses what it sends: the relay keeps one inflate
+ * stream per socket that sent a compressed frame, and its window is 2^this bytes (2^15 = 32 KiB
+ * per browser otherwise).
+ */
+export const CLIENT_WINDOW_BITS = 10
+
+/**
+ * ws's server options when compression is on. `threshold: Infinity` and `compress: false` on
+ * every ordinary send keep ws from ever compressing by itself; `serverNoContextTakeover` tells
+ * the client each message stands alone (which is how the relay compresses).
+ */
+export const PER_MESSAGE_DEFLATE = {
+  serverNoContextTakeover: true,
+  clientNoContextTakeover: false,
+  clientMaxWindowBits: CLIENT_WINDOW_BITS,
+  threshold: Number.POSITIVE_INFINITY,
+} as const
+
+const EXTENSION = 'permessage-deflate'
+
+/**
+ * Keeps the permessage-deflate offers of a `Sec-WebSocket-Extensions` header that the relay can
+ * accept; null when none is left (the connection then runs uncompressed). Accepted: offers that
+ * let the relay bound the client's window (`client_max_window_bits` with no value or a value of
+ * at least CLIENT_WINDOW_BITS) and allow our window (`server_max_window_bits`, when given, at
+ * least SERVER_WINDOW_BITS). Without this, ws refuses the whole upgrade with 400 when a client
+ * (e.g. one not offering `client_max_window_bits`) has no acceptable offer; a client must never
+ * be refused over an optimisation.
+ */
+export function acceptableDeflateOffers(header: string | undefined): string | null {
+  if (header === undefined) return null
+  const kept = header
+    .split(',')
+    .map((offer) => offer.trim())
+    .filter((offer) => offerIsAcceptable(offer))
+  return kept.length === 0 ? null : kept.join(', ')
+}
+
+function offerIsAcceptable(offer: string): boolean {
+  const [name, ...rawParams] = offer.split(';').map((part) => part.trim())
+  if (name !== EXTENSION) return false
+  const params = new Map<string, string | true>()
+  for (const raw of rawParams) {
+    const equals = raw.indexOf('=')
+    const key = (equals < 0 ? raw : raw.slice(0, equals)).trim()
+    // A repeated parameter makes the offer invalid (RFC 7692 §7); ws would refuse the upgrade.
+    if (key === '' || params.has(key)) return false
+    params.set(key, equals < 0 ? true : raw.slice(equals + 1).trim().replace(/^"(.*)"$/, '$1'))
+  }
+  const clientBits = params.get('client_max_window_bits')
+  if (clientBits === undefined) return false
+  if (clientBits !== true && !windowBitsAtLeast(clientBits, CLIENT_WINDOW_BITS)) return false
+  const serverBits = params.get('server_max_window_bits')
+  if (serverBits !== undefined && (serverBits === true || !windowBitsAtLeast(serverBits, SERVER_WINDOW_BITS))) return false
+  for (const key of params.keys()) {
+    if (!KNOWN_PARAMS.has(key)) return false
+  }
+  return true
+}
+
+const KNOWN_PARAMS = new Set(['client_max_window_bits', 'server_max_window_bits', 'client_no_context_takeover', 'server_no_context_takeover'])
+
+function windowBitsAtLeast(value: string, min: number): boolean {
+  if (!/^\d{1,2}$/.test(value)) return false
+  const bits = Number(value)
+  return bits >= min && bits <= 15
+}
+
+/** RFC 7692 §7.2.1: a sync-flushed message ends with these four bytes, which are not sent. */
+const SYNC_FLUSH_TAIL = 4
+
+/** One message compressed on its own, as sent in a frame with RSV1 set. */
+export function deflateMessage(message: Uint8Array): Buffer {
+  const flushed = deflateRawSync(message, { windowBits: SERVER_WINDOW_BITS, finishFlush: zlibConstants.Z_SYNC_FLUSH })
+  return flushed.subarray(0, flushed.length - SYNC_FLUSH_TAIL)
+}
+
+/** True when the socket negotiated permessage-deflate. */
+export function negotiatedDeflate(socket: WebSocket): boolean {
+  return socket.extensions.split(',').some((name) => name.trim() === EXTENSION)
+}
+
+interface FrameOptions {
+  fin: boolean
+  rsv1: boolean
+  opcode: number
+  mask: boolean
+  readOnly: boolean
+}
+
+/** ws's frame builder (exported by ws, absent from its type definitions). */
+const frameBuilder = (wsModule as unknown as { Sender?: { frame?: (data: Buffer, options: FrameOptions) => Buffer[] } }).Sender
+
+/** The part of ws's per-socket Sender the relay writes a ready-made frame through. */
+interface FrameSender {
+  sendFrame(list: Buffer[], cb?: (error?: Error) => void): void
+  _state: number
+}
+
+/** ws's Sender state while nothing is queued behind a compression or blob read. */
+const SENDER_IDLE = 0
+
+/**
+ * Writes `compressed` as one binary message with RSV1 set, through the socket's own Sender so it
+ * stays in order with everything else. ws has no public call for an already-compressed payload;
+ * false (nothing written) when the Sender is not in the shape this relies on (a ws upgrade that
+ * changed it) or is busy, so the caller sends the plain frame instead.
+ */
+export function sendCompressedFrame(socket: WebSocket, compressed: Buffer): boolean {
+  const sender = (socket as unknown as { _sender?: Partial<FrameSender> | null })._sender
+  if (typeof frameBuilder?.frame !== 'function' || !sender || typeof sender.sendFrame !== 'function' || sender._state !== SENDER_IDLE) return false
+  sender.sendFrame(frameBuilder.frame(compressed, { fin: true, rsv1: true, opcode: 0x02, mask: false, readOnly: true }))
+  return true
+}
+
+/**
+ * One broadcast frame, compressed at most once (on the first receiver that negotiated
+ * permessage-deflate) however many connections get it.
+ */
+export class CompressibleFrame {
+  private compressed: Buffer | null | undefined
+
+  constructor(readonly plain: Uint8Array) {}
+
+  /** The compressed payload, or null when compressing does not make it smaller. */
+  deflated(): Buffer | null {
+    if (this.compressed === undefined) {
+      const deflated = deflateMessage(this.plain)
+      this.compressed = deflated.byteLength < this.plain.byteLength ? deflated : null
+    }
+    return this.compressed
+  }
+}

@@ -1,0 +1,159 @@
+import { connect, type Socket } from 'node:net'
+import { encodeAwareness, encodeAwarenessEntries, encodeSyncStep1, encodeSyncUpdate } from '@collab/protocol'
+import { afterEach, describe, expect, it } from 'vitest'
+import { WebSocket, type ClientOptions } from 'ws'
+import * as Y from 'yjs'
+import { connectClient, removeDir, startRelay, textOf, waitFor, waitForSync, type StartedRelay, type TestClient } from './helpers'
+
+/** A raw client whose TCP socket is kept, so the test can count the bytes on the wire. */
+interface WireClient {
+  socket: WebSocket
+  tcp: () => Socket
+  /** Decoded (decompressed) message bytes received. */
+  messageBytes: () => number
+}
+
+function openWireClient(url: string, options: ClientOptions): Promise<WireClient> {
+  let tcp: Socket | null = null
+  let messageBytes = 0
+  const socket = new WebSocket(url, {
+    ...options,
+    createConnection: (connectOptions: { port?: number; host?: string }) => {
+      tcp = connect({ port: Number(connectOptions.port), host: connectOptions.host ?? '127.0.0.1' })
+      return tcp
+    },
+  } as ClientOptions)
+  socket.binaryType = 'nodebuffer'
+  socket.on('message', (data: Buffer) => {
+    messageBytes += data.byteLength
+  })
+  return new Promise((resolve, reject) => {
+    socket.once('open', () => {
+      socket.send(encodeSyncStep1(new Uint8Array([0])))
+      resolve({
+        socket,
+        tcp: () => {
+          if (tcp === null) throw new Error('no TCP socket was created')
+          return tcp
+        },
+        messageBytes: () => messageBytes,
+      })
+    })
+    socket.once('unexpected-response', (_request, response) => reject(new Error(`upgrade refused with HTTP ${response.statusCode}`)))
+    socket.once('error', reject)
+  })
+}
+
+/** A y-prosemirror-like presence state (~230 bytes of JSON). */
+function presence(clientId: number, position: number): string {
+  const at = (offset: number) => ({ type: { client: 1, clock: 0 }, tname: null, item: { client: 20_000 + clientId, clock: position + offset }, assoc: 0 })
+  return JSON.stringify({ user: { name: `User ${clientId}`, color: '#30bced' }, cursor: { anchor: at(0), head: at(1) } })
+}
+
+describe('permessage-deflate for awareness (WS_COMPRESSION=awareness)', () => {
+  let relay: StartedRelay | undefined
+  const sockets: WebSocket[] = []
+  const clients: TestClient[] = []
+
+  afterEach(async () => {
+    for (const socket of sockets.splice(0)) socket.terminate()
+    for (const client of clients.splice(0)) client.destroy()
+    await relay?.close()
+    if (relay) removeDir(relay.dataDir)
+    relay = undefined
+  })
+
+  async function wire(docId: string, options: ClientOptions): Promise<WireClient> {
+    const client = await openWireClient(`${relay!.syncUrl}/${docId}`, options)
+    sockets.push(client.socket)
+    return client
+  }
+
+  it('sends coalesced awareness compressed to sockets that negotiated it, plain to the others', async () => {
+    relay = await startRelay({ config: { compression: 'awareness' } })
+    const docId = 'deflate-awareness'
+    const compressed = await wire(docId, {})
+    const plain = await wire(docId, { perMessageDeflate: false })
+    expect(compressed.socket.extensions).toContain('permessage-deflate')
+    expect(plain.socket.extensions).toBe('')
+    const movers = await Promise.all(Array.from({ length: 10 }, () => wire(docId, { perMessageDeflate: false })))
+
+    // Wait for the handshake answers, then count only what the movement causes.
+    await waitFor(() => compressed.messageBytes() > 0 && plain.messageBytes() > 0, { message: 'both clients to get their handshake' })
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const before = { compressedWire: compressed.tcp().bytesRead, compressedMessages: compressed.messageBytes(), plainWire: plain.tcp().bytesRead, plainMessages: plain.messageBytes() }
+    for (let round = 1; round <= 20; round++) {
+      movers.forEach((mover, i) => {
+        const clientId = 1_000 + i
+        mover.socket.send(encodeAwareness(encodeAwarenessEntries([{ clientId, clock: round, stateJson: presence(clientId, round * 3) }])))
+      })
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    const lastClock = (client: WireClient) => client.messageBytes()
+    await waitFor(() => lastClock(compressed) - before.compressedMessages === lastClock(plain) - before.plainMessages && lastClock(plain) > before.plainMessages, {
+      message: 'both clients to have received the same awareness',
+    })
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const messages = plain.messageBytes() - before.plainMessages
+    expect(compressed.messageBytes() - before.compressedMessages).toBe(messages)
+    const plainWire = plain.tcp().bytesRead - before.plainWire
+    const compressedWire = compressed.tcp().bytesRead - before.compressedWire
+    // The uncompressed socket carries the messages plus frame headers; the compressed one far less.
+    expect(plainWire).toBeGreaterThanOrEqual(messages)
+    expect(compressedWire).toBeLessThan(plainWire / 3)
+  })
+
+  it('a stock provider that negotiated compression decodes every presence', async () => {
+    relay = await startRelay({ config: { compression: 'awareness' } })
+    const states = Array.from({ length: 6 }, (_, i) => ({ user: { name: `Person ${i}`, color: '#ee6352' }, cursor: { at: i * 17 } }))
+    for (const state of states) clients.push(connectClient(relay.syncUrl, 'deflate-provider', { awarenessState: state }))
+    await Promise.all(clients.map((client) => waitForSync(client.provider)))
+    const namesSeenBy = (client: TestClient) =>
+      [...client.provider.awareness.getStates().values()].map((s) => (s as { user?: { name: string } }).user?.name).sort().join()
+    const expected = states.map((s) => s.user.name).sort().join()
+    await waitFor(() => clients.every((client) => namesSeenBy(client) === expected), { message: 'every provider to see all six presences' })
+    clients[0]!.provider.awareness.setLocalStateField('cursor', { at: 999 })
+    await waitFor(() => clients.every((client) => (client.provider.awareness.getStates().get(clients[0]!.doc.clientID) as { cursor?: { at: number } })?.cursor?.at === 999), {
+      message: 'the moved cursor to reach everyone',
+    })
+  })
+
+  it('a client offering deflate without client_max_window_bits connects uncompressed instead of being refused', async () => {
+    relay = await startRelay({ config: { compression: 'awareness' } })
+    const client = await wire('deflate-no-window', { perMessageDeflate: { clientMaxWindowBits: false } })
+    expect(client.socket.extensions).toBe('')
+    await waitFor(() => client.messageBytes() > 0, { message: 'the handshake answer' })
+  })
+
+  it('updates a client compresses (as browsers do) are applied and relayed', async () => {
+    relay = await startRelay({ config: { compression: 'awareness' } })
+    const writer = await wire('deflate-updates', { perMessageDeflate: { threshold: 0 } })
+    expect(writer.socket.extensions).toContain('permessage-deflate')
+    const reader = connectClient(relay.syncUrl, 'deflate-updates')
+    clients.push(reader)
+    const source = new Y.Doc()
+    source.getText('text').insert(0, 'compressed on the way in '.repeat(20))
+    writer.socket.send(encodeSyncUpdate(Y.encodeStateAsUpdate(source)))
+    await waitFor(() => textOf(reader.doc) === textOf(source), { message: 'the reader to get the compressed upload' })
+  })
+
+  it('a compressed frame that inflates past MAX_FRAME_BYTES is refused with 1009 (decompression bomb)', async () => {
+    relay = await startRelay({ config: { compression: 'awareness' } })
+    const maxFrameBytes = relay.app.relay.config.limits.maxFrameBytes
+    const bomber = await wire('deflate-bomb', { perMessageDeflate: { threshold: 0 } })
+    const closed = new Promise<number>((resolve) => bomber.socket.once('close', (code) => resolve(code)))
+    const before = bomber.tcp().bytesWritten
+    // A valid update message followed by zeros: a few KiB on the wire, past the limit inflated.
+    bomber.socket.send(Buffer.concat([encodeSyncUpdate(new Uint8Array([0, 0])), Buffer.alloc(maxFrameBytes)]))
+    expect(await closed).toBe(1009)
+    expect(bomber.tcp().bytesWritten - before).toBeLessThan(maxFrameBytes / 50)
+    const state = await fetch(`${relay.httpUrl}/api/docs/deflate-bomb`).then((response) => response.json() as Promise<{ logEntries: number }>)
+    expect(state.logEntries).toBe(0)
+  })
+
+  it('by default (WS_COMPRESSION=off) nothing is negotiated', async () => {
+    relay = await startRelay()
+    const client = await wire('deflate-off', {})
+    expect(client.socket.extensions).toBe('')
+  })
+})
