@@ -120,7 +120,7 @@ describe('permessage-deflate for awareness (WS_COMPRESSION=awareness)', () => {
 
   it('a client offering deflate without client_max_window_bits connects uncompressed instead of being refused', async () => {
     relay = await startRelay({ config: { compression: 'awareness' } })
-    const client = await wire('deflate-no-window', { perMessageDeflate: { clientMaxWindowBits: false } })
+    const client = await wire('deflate-no-window', { perMessageDeflate: { clientMaxWindowBits: false as unknown as number } })
     expect(client.socket.extensions).toBe('')
     await waitFor(() => client.messageBytes() > 0, { message: 'the handshake answer' })
   })

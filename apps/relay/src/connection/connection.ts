@@ -5,7 +5,7 @@ import { TokenBucket } from '../limits/token-bucket'
 import type { RelayMetrics } from '../metrics/relay-metrics'
 import { realTimers, type Timers } from '../timers'
 import { negotiatedDeflate, sendCompressedFrame, type CompressibleFrame } from './compression'
-import { SendBuffer, type SendBufferLimits } from './send-buffer'
+import { SendBuffer, type SendBufferEvents, type SendBufferLimits } from './send-buffer'
 
 let nextConnectionId = 1
 
@@ -75,14 +75,7 @@ export class Connection {
     this.metrics = options.metrics ?? null
     const rate = options.rate ?? { perSecond: Number.POSITIVE_INFINITY, burst: Number.POSITIVE_INFINITY }
     this.rate = new TokenBucket(rate.perSecond, rate.burst, () => this.timers.now())
-    this.sendBuffer = new SendBuffer(options.sendBuffer ?? UNLIMITED_SEND_BUFFER, this.timers, {
-      bufferedBytes: () => Number(this.socket.bufferedAmount) || 0,
-      fellBehind: () => this.backpressure?.fellBehind(this),
-      caughtUp: () => {
-        if (this.open) this.backpressure?.caughtUp(this)
-      },
-      overflow: () => this.close(CloseCode.SlowConsumer),
-    })
+    this.sendBuffer = new SendBuffer(options.sendBuffer ?? UNLIMITED_SEND_BUFFER, this.timers, new SendBufferReports(this))
   }
 
   /** True until the relay or the client started closing it. */
@@ -166,5 +159,30 @@ export class Connection {
   /** The code the relay closed this connection with, if it did. */
   get closedWith(): number | null {
     return this.closeCode
+  }
+}
+
+/**
+ * What the send buffer reports, passed on to the connection and its room. A class rather than
+ * four closures: every idle socket holds one, and each closure (with the name tsx's esbuild
+ * gives it) cost ~300 bytes.
+ */
+class SendBufferReports implements SendBufferEvents {
+  constructor(private readonly connection: Connection) {}
+
+  bufferedBytes(): number {
+    return Number(this.connection.socket.bufferedAmount) || 0
+  }
+
+  fellBehind(): void {
+    this.connection.backpressure?.fellBehind(this.connection)
+  }
+
+  caughtUp(): void {
+    if (this.connection.open) this.connection.backpressure?.caughtUp(this.connection)
+  }
+
+  overflow(): void {
+    this.connection.close(CloseCode.SlowConsumer)
   }
 }

@@ -53,7 +53,7 @@ export class SendBuffer {
     if (this.events.bufferedBytes() > this.limits.softLimitBytes) {
       this.behindSinceMs = this.timers.now()
       this.events.fellBehind()
-      this.timer = this.timers.setInterval(this.check, BEHIND_CHECK_INTERVAL_MS)
+      this.timer = this.timers.setInterval(() => this.check(), BEHIND_CHECK_INTERVAL_MS)
     }
   }
 
@@ -63,7 +63,7 @@ export class SendBuffer {
     this.timer = null
   }
 
-  private readonly check = (): void => {
+  private check(): void {
     if (this.behindSinceMs === null) return
     const buffered = this.events.bufferedBytes()
     if (buffered > this.limits.hardLimitBytes + this.lastMandatoryBytes) {

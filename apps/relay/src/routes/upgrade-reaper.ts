@@ -10,14 +10,26 @@ import type { Timers } from '../timers'
  * 414) leave the socket paused and open for good: one leaked descriptor per such request.
  */
 export function reapStalledUpgrades(server: Server, websocketServer: WebSocketServer, timeoutMs: number, timers: Timers): void {
-  const upgraded = new WeakSet<Duplex>()
+  // The pending reap of each socket still upgrading. Once it became a WebSocket the timer and
+  // the close listener go (kept, they held a Timeout per connection for the socket's life).
+  const pending = new WeakMap<Duplex, () => void>()
   websocketServer.on('connection', (_socket, request) => {
-    upgraded.add(request.socket)
+    const cancel = pending.get(request.socket)
+    if (cancel === undefined) return
+    cancel()
+    request.socket.off('close', cancel)
   })
   server.on('upgrade', (_request, socket: Duplex) => {
     const timer = timers.setTimeout(() => {
-      if (!upgraded.has(socket) && !socket.destroyed) socket.destroy()
+      pending.delete(socket)
+      socket.off('close', cancel)
+      if (!socket.destroyed) socket.destroy()
     }, timeoutMs)
-    socket.once('close', () => timers.clearTimeout(timer))
+    const cancel = (): void => {
+      timers.clearTimeout(timer)
+      pending.delete(socket)
+    }
+    pending.set(socket, cancel)
+    socket.once('close', cancel)
   })
 }
