@@ -1,7 +1,7 @@
 import { decodeFrame } from '@collab/protocol'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { FullStateCache } from './full-state'
+import { FullStateCache, MIN_CACHED_WHOLE_BYTES } from './full-state'
 
 const EMPTY = Y.encodeStateVector(new Y.Doc())
 
@@ -17,7 +17,7 @@ describe('FullStateCache', () => {
   it('answers every empty state vector with the same bytes until the document changes', () => {
     const doc = new Y.Doc()
     doc.getText('t').insert(0, 'hello')
-    const cache = new FullStateCache(doc)
+    const cache = new FullStateCache(doc, 0)
     const first = cache.step2For(EMPTY)
     expect(cache.step2For(EMPTY)).toBe(first)
     expect(applyStep2(first).getText('t').toString()).toBe('hello')
@@ -28,11 +28,26 @@ describe('FullStateCache', () => {
     cache.dispose()
   })
 
+  it('keeps the whole-document answer only for documents of MIN_CACHED_WHOLE_BYTES or more', () => {
+    const small = new Y.Doc()
+    small.getText('t').insert(0, 'small')
+    const smallCache = new FullStateCache(small)
+    const first = smallCache.step2For(EMPTY)
+    expect(smallCache.step2For(EMPTY)).not.toBe(first)
+    expect(smallCache.step2For(EMPTY)).toEqual(first)
+    const large = new Y.Doc()
+    large.getText('t').insert(0, 'x'.repeat(MIN_CACHED_WHOLE_BYTES))
+    const largeCache = new FullStateCache(large)
+    expect(largeCache.step2For(EMPTY)).toBe(largeCache.step2For(EMPTY))
+    smallCache.dispose()
+    largeCache.dispose()
+  })
+
   it("answers the document's own state vector (an up-to-date client) from the cache until it changes", () => {
     const doc = new Y.Doc()
     doc.getText('t').insert(0, 'hello world')
     doc.getText('t').delete(0, 6)
-    const cache = new FullStateCache(doc)
+    const cache = new FullStateCache(doc, 0)
     const upToDate = Y.encodeStateVector(doc)
     const first = cache.step2For(upToDate)
     expect(cache.step2For(Y.encodeStateVector(doc))).toBe(first)
@@ -48,7 +63,7 @@ describe('FullStateCache', () => {
   it('answers a known state vector with just the difference, never from the cache', () => {
     const doc = new Y.Doc()
     doc.getText('t').insert(0, 'abc'.repeat(100))
-    const cache = new FullStateCache(doc)
+    const cache = new FullStateCache(doc, 0)
     const replica = applyStep2(cache.step2For(EMPTY))
     doc.getText('t').insert(300, 'def')
     const diff = cache.step2For(Y.encodeStateVector(replica))

@@ -3,7 +3,9 @@
 // a cold restart) gets the whole document, and the document's own state vector (every client of a
 // warm reconnect storm, a tab that was merely disconnected) gets no structs and the whole delete
 // set. Both take time proportional to the document to encode; a room encodes each once and sends
-// the same bytes until the document changes.
+// the same bytes until the document changes. The whole-document answer is kept only for large
+// documents: below MIN_CACHED_WHOLE_BYTES encoding takes well under a millisecond, and keeping
+// a copy would only double every small document's memory.
 import { encodeSyncStep2 } from '@collab/protocol'
 import * as Y from 'yjs'
 
@@ -18,6 +20,9 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true
 }
 
+/** Whole-document answers smaller than this are encoded per request, not kept. */
+export const MIN_CACHED_WHOLE_BYTES = 16 * 1024
+
 export class FullStateCache {
   private whole: Uint8Array | null = null
   private current: { stateVector: Uint8Array; frame: Uint8Array } | null = null
@@ -26,15 +31,20 @@ export class FullStateCache {
     this.current = null
   }
 
-  constructor(private readonly doc: Y.Doc) {
+  constructor(
+    private readonly doc: Y.Doc,
+    private readonly minCachedWholeBytes = MIN_CACHED_WHOLE_BYTES,
+  ) {
     doc.on('update', this.invalidate)
   }
 
   /** The sync step 2 frame answering `stateVector`; cached for the two common cases. */
   step2For(stateVector: Uint8Array): Uint8Array {
     if (isEmptyStateVector(stateVector)) {
-      this.whole ??= encodeSyncStep2(Y.encodeStateAsUpdate(this.doc))
-      return this.whole
+      if (this.whole !== null) return this.whole
+      const whole = encodeSyncStep2(Y.encodeStateAsUpdate(this.doc))
+      if (whole.byteLength >= this.minCachedWholeBytes) this.whole = whole
+      return whole
     }
     if (this.current !== null && sameBytes(this.current.stateVector, stateVector)) return this.current.frame
     const frame = encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, stateVector))
