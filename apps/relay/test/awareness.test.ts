@@ -1,25 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { connectClient, startRelay, waitFor, waitForSync, removeDir, type StartedRelay, type TestClient } from './helpers'
+import { describe, expect, it } from 'vitest'
+import { useRelayPerTest, waitFor, waitForSync, type TestClient } from './helpers'
 
 describe('awareness through the relay', () => {
-  let relay: StartedRelay | undefined
-  const clients: TestClient[] = []
-
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.destroy()
-    await relay?.close()
-    if (relay) removeDir(relay.dataDir)
-    relay = undefined
-  })
-
-  function client(docId: string, state: Record<string, unknown>): TestClient {
-    const created = connectClient(relay!.syncUrl, docId, { awarenessState: state })
-    clients.push(created)
-    return created
-  }
+  const relays = useRelayPerTest()
+  const client = (docId: string, state: Record<string, unknown>): TestClient => relays.client(docId, { awarenessState: state })
 
   it('reaches the others and disappears when a client disconnects', async () => {
-    relay = await startRelay()
+    await relays.start()
     const ada = client('presence', { user: { name: 'Ada' } })
     const bob = client('presence', { user: { name: 'Bob' } })
     const cy = client('presence', { user: { name: 'Cy' } })
@@ -34,7 +21,6 @@ describe('awareness through the relay', () => {
     ada.provider.awareness.setLocalStateField('user', { name: 'Ada L.' })
     await waitFor(() => namesSeenBy(bob).includes('Ada L.'), { message: 'Bob to see Ada rename' })
 
-    clients.splice(clients.indexOf(ada), 1)
     ada.destroy()
     await waitFor(() => namesSeenBy(bob).join() === 'Bob,Cy' && namesSeenBy(cy).join() === 'Bob,Cy', {
       message: "Ada's presence to disappear",
@@ -43,7 +29,7 @@ describe('awareness through the relay', () => {
   })
 
   it('a late joiner receives the presences already there', async () => {
-    relay = await startRelay()
+    await relays.start()
     const first = client('presence-late', { user: { name: 'First' } })
     await waitForSync(first.provider)
     const late = client('presence-late', { user: { name: 'Late' } })

@@ -1,9 +1,9 @@
 import { connect, type Socket } from 'node:net'
 import { encodeAwareness, encodeAwarenessEntries, encodeSyncStep1, encodeSyncUpdate } from '@collab/protocol'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { WebSocket, type ClientOptions } from 'ws'
 import * as Y from 'yjs'
-import { connectClient, removeDir, startRelay, textOf, waitFor, waitForSync, type StartedRelay, type TestClient } from './helpers'
+import { textOf, useRelayPerTest, waitFor, waitForSync, type TestClient } from './helpers'
 
 /** A raw client whose TCP socket is kept, so the test can count the bytes on the wire. */
 interface WireClient {
@@ -51,26 +51,16 @@ function presence(clientId: number, position: number): string {
 }
 
 describe('permessage-deflate for awareness (WS_COMPRESSION=awareness)', () => {
-  let relay: StartedRelay | undefined
-  const sockets: WebSocket[] = []
-  const clients: TestClient[] = []
-
-  afterEach(async () => {
-    for (const socket of sockets.splice(0)) socket.terminate()
-    for (const client of clients.splice(0)) client.destroy()
-    await relay?.close()
-    if (relay) removeDir(relay.dataDir)
-    relay = undefined
-  })
+  const relays = useRelayPerTest()
 
   async function wire(docId: string, options: ClientOptions): Promise<WireClient> {
-    const client = await openWireClient(`${relay!.syncUrl}/${docId}`, options)
-    sockets.push(client.socket)
+    const client = await openWireClient(`${relays.relay.syncUrl}/${docId}`, options)
+    relays.onCleanup(() => client.socket.terminate())
     return client
   }
 
   it('sends coalesced awareness compressed to sockets that negotiated it, plain to the others', async () => {
-    relay = await startRelay({ config: { compression: 'awareness' } })
+    await relays.start({ config: { compression: 'awareness' } })
     const docId = 'deflate-awareness'
     const compressed = await wire(docId, {})
     const plain = await wire(docId, { perMessageDeflate: false })
@@ -104,9 +94,9 @@ describe('permessage-deflate for awareness (WS_COMPRESSION=awareness)', () => {
   })
 
   it('a stock provider that negotiated compression decodes every presence', async () => {
-    relay = await startRelay({ config: { compression: 'awareness' } })
+    await relays.start({ config: { compression: 'awareness' } })
     const states = Array.from({ length: 6 }, (_, i) => ({ user: { name: `Person ${i}`, color: '#ee6352' }, cursor: { at: i * 17 } }))
-    for (const state of states) clients.push(connectClient(relay.syncUrl, 'deflate-provider', { awarenessState: state }))
+    const clients = states.map((state) => relays.client('deflate-provider', { awarenessState: state }))
     await Promise.all(clients.map((client) => waitForSync(client.provider)))
     const namesSeenBy = (client: TestClient) =>
       [...client.provider.awareness.getStates().values()].map((s) => (s as { user?: { name: string } }).user?.name).sort().join()
@@ -119,18 +109,17 @@ describe('permessage-deflate for awareness (WS_COMPRESSION=awareness)', () => {
   })
 
   it('a client offering deflate without client_max_window_bits connects uncompressed instead of being refused', async () => {
-    relay = await startRelay({ config: { compression: 'awareness' } })
+    await relays.start({ config: { compression: 'awareness' } })
     const client = await wire('deflate-no-window', { perMessageDeflate: { clientMaxWindowBits: false as unknown as number } })
     expect(client.socket.extensions).toBe('')
     await waitFor(() => client.messageBytes() > 0, { message: 'the handshake answer' })
   })
 
   it('updates a client compresses (as browsers do) are applied and relayed', async () => {
-    relay = await startRelay({ config: { compression: 'awareness' } })
+    await relays.start({ config: { compression: 'awareness' } })
     const writer = await wire('deflate-updates', { perMessageDeflate: { threshold: 0 } })
     expect(writer.socket.extensions).toContain('permessage-deflate')
-    const reader = connectClient(relay.syncUrl, 'deflate-updates')
-    clients.push(reader)
+    const reader = relays.client('deflate-updates')
     const source = new Y.Doc()
     source.getText('text').insert(0, 'compressed on the way in '.repeat(20))
     writer.socket.send(encodeSyncUpdate(Y.encodeStateAsUpdate(source)))
@@ -138,7 +127,7 @@ describe('permessage-deflate for awareness (WS_COMPRESSION=awareness)', () => {
   })
 
   it('a compressed frame that inflates past MAX_FRAME_BYTES is refused with 1009 (decompression bomb)', async () => {
-    relay = await startRelay({ config: { compression: 'awareness' } })
+    const relay = await relays.start({ config: { compression: 'awareness' } })
     const maxFrameBytes = relay.app.relay.config.limits.maxFrameBytes
     const bomber = await wire('deflate-bomb', { perMessageDeflate: { threshold: 0 } })
     const closed = new Promise<number>((resolve) => bomber.socket.once('close', (code) => resolve(code)))
@@ -152,7 +141,7 @@ describe('permessage-deflate for awareness (WS_COMPRESSION=awareness)', () => {
   })
 
   it('by default (WS_COMPRESSION=off) nothing is negotiated', async () => {
-    relay = await startRelay()
+    await relays.start()
     const client = await wire('deflate-off', {})
     expect(client.socket.extensions).toBe('')
   })

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openDocStore, type DocStore } from '@collab/storage'
 import type { FastifyInstance } from 'fastify'
+import { afterEach } from 'vitest'
 import WebSocket from 'ws'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
@@ -122,12 +123,16 @@ export function connectClient(syncUrl: string, docId: string, options: ConnectOp
     connect: options.connect ?? true,
     params: options.params ?? {},
   })
+  let destroyed = false
   if (options.awarenessState === null) provider.awareness.setLocalState(null)
   else if (options.awarenessState !== undefined) provider.awareness.setLocalState(options.awarenessState)
   return {
     doc,
     provider,
     destroy() {
+      // Idempotent: a test may destroy a client that useRelayPerTest destroys again afterwards.
+      if (destroyed) return
+      destroyed = true
       provider.destroy()
       doc.destroy()
     },
@@ -290,4 +295,45 @@ export async function loadStoredDoc(store: DocStore, docId: string): Promise<Y.D
   if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot)
   for (const update of stored.updates) Y.applyUpdate(doc, update)
   return doc
+}
+
+/** A relay per test with its clients, torn down after each test of the calling suite. */
+export interface RelayPerTest {
+  /** The running relay; throws when `start` has not been called in this test. */
+  readonly relay: StartedRelay
+  start(options?: StartRelayOptions): Promise<StartedRelay>
+  /** A stock provider on the relay, destroyed after the test. */
+  client(docId: string, options?: ConnectOptions): TestClient
+  /** Anything else to stop after the test (raw sockets …). */
+  onCleanup(cleanup: () => void): void
+}
+
+/** Call inside `describe`: registers the afterEach that closes the relay, clients and data dir. */
+export function useRelayPerTest(): RelayPerTest {
+  let current: StartedRelay | undefined
+  const cleanups: (() => void)[] = []
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0)) cleanup()
+    await current?.close()
+    if (current) removeDir(current.dataDir)
+    current = undefined
+  })
+  return {
+    get relay() {
+      if (current === undefined) throw new Error('useRelayPerTest: start() the relay first')
+      return current
+    },
+    async start(options) {
+      current = await startRelay(options)
+      return current
+    },
+    client(docId, options) {
+      const created = connectClient(this.relay.syncUrl, docId, options)
+      cleanups.push(() => created.destroy())
+      return created
+    },
+    onCleanup(cleanup) {
+      cleanups.push(cleanup)
+    },
+  }
 }

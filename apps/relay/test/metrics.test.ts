@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { connectClient, openRawClient, removeDir, startRelay, textOf, waitFor, waitForSync, type StartedRelay, type TestClient } from './helpers'
+import { describe, expect, it } from 'vitest'
+import { openRawClient, textOf, useRelayPerTest, waitFor, waitForSync } from './helpers'
 
 /** The value of one sample line (`name{labels} value`) in Prometheus text. */
 function sample(text: string, selector: string): number | null {
@@ -8,21 +8,12 @@ function sample(text: string, selector: string): number | null {
 }
 
 describe('GET /metrics', () => {
-  let relay: StartedRelay | undefined
-  const clients: TestClient[] = []
-
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.destroy()
-    await relay?.close()
-    if (relay) removeDir(relay.dataDir)
-    relay = undefined
-  })
+  const relays = useRelayPerTest()
 
   it('counts connections, rooms, messages, refusals, fan-out, storage batches and compactions', async () => {
-    relay = await startRelay({ config: { compaction: { maxLogEntries: 3 } } })
-    const a = connectClient(relay.syncUrl, 'metrics')
-    const b = connectClient(relay.syncUrl, 'metrics')
-    clients.push(a, b)
+    const relay = await relays.start({ config: { compaction: { maxLogEntries: 3 } } })
+    const a = relays.client('metrics')
+    const b = relays.client('metrics')
     await Promise.all([waitForSync(a.provider), waitForSync(b.provider)])
     for (let i = 0; i < 6; i++) {
       a.doc.getText('text').insert(0, `${i}`)
@@ -34,7 +25,7 @@ describe('GET /metrics', () => {
     await attacker.closed
     let text = ''
     await waitFor(async () => {
-      const response = await fetch(`${relay!.httpUrl}/metrics`)
+      const response = await fetch(`${relay.httpUrl}/metrics`)
       expect(response.headers.get('content-type')).toMatch(/^text\/plain/)
       text = await response.text()
       return (sample(text, 'relay_compactions_total') ?? 0) > 0
@@ -52,7 +43,7 @@ describe('GET /metrics', () => {
   })
 
   it('requires the bearer token when METRICS_TOKEN is set', async () => {
-    relay = await startRelay({ config: { metricsToken: 'scrape-me' } })
+    const relay = await relays.start({ config: { metricsToken: 'scrape-me' } })
     expect((await fetch(`${relay.httpUrl}/metrics`)).status).toBe(401)
     expect((await fetch(`${relay.httpUrl}/metrics`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401)
     expect((await fetch(`${relay.httpUrl}/metrics`, { headers: { authorization: 'Bearer scrape-me' } })).status).toBe(200)

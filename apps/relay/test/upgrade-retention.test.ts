@@ -4,8 +4,8 @@
 import type { IncomingMessage } from 'node:http'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import { afterEach, describe, expect, it } from 'vitest'
-import { connectClient, removeDir, startRelay, waitForSync, type StartedRelay, type TestClient } from './helpers'
+import { describe, expect, it } from 'vitest'
+import { useRelayPerTest, waitForSync, type TestClient } from './helpers'
 
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
@@ -18,21 +18,14 @@ async function collectGarbage(): Promise<void> {
 }
 
 describe('upgrade request retention', () => {
-  let relay: StartedRelay | undefined
-  const clients: TestClient[] = []
-
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.destroy()
-    await relay?.close()
-    if (relay) removeDir(relay.dataDir)
-    relay = undefined
-  })
+  const relays = useRelayPerTest()
 
   it('an open, synced connection holds nothing of its upgrade request', async () => {
-    relay = await startRelay({ config: { handshakeTimeoutMs: 100 } })
+    const relay = await relays.start({ config: { handshakeTimeoutMs: 100 } })
     const upgrades: WeakRef<IncomingMessage>[] = []
     relay.app.server.on('upgrade', (request: IncomingMessage) => upgrades.push(new WeakRef(request)))
-    for (let i = 0; i < 3; i++) clients.push(connectClient(relay.syncUrl, `retention-${i}`, { awarenessState: { user: { name: `U${i}` } } }))
+    const clients: TestClient[] = []
+    for (let i = 0; i < 3; i++) clients.push(relays.client(`retention-${i}`, { awarenessState: { user: { name: `U${i}` } } }))
     await Promise.all(clients.map((client) => waitForSync(client.provider)))
     clients[0]!.doc.getText('text').insert(0, 'typed after the upgrade')
     // Past the upgrade reaper's timeout too: its timer and listener must be gone as well.
