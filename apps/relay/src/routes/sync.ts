@@ -58,7 +58,7 @@ export async function syncRoutes(fastify: FastifyInstance, options: SyncRouteOpt
       const grant = request.relayGrant
       const ip = request.ip
       const reqId = request.id
-      const connection = new Connection(socket, docId, ip, { role: grant?.role ?? 'write', timers, metrics, rate, sendBuffer })
+      const connection = new Connection(socket, docId, ip, { role: grant?.role ?? 'write', timers, metrics, rate, sendBuffer, tcp: request.raw.socket })
       let session: SyncSession | null = null
       releaseUpgradeRequest(socket, request, (error: Error) => {
         if (session !== null) session.failed(error)
