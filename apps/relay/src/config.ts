@@ -223,7 +223,7 @@ export const CONFIG_VARIABLES: readonly Variable[] = [
   variable('AWARENESS_FLUSH_MS', 50, 'Awareness (presence) is coalesced and sent at most once per this interval per room', positive, (c, v) => {
     c.awarenessFlushMs = v
   }),
-  variable('WS_COMPRESSION', 'off', 'awareness: accept permessage-deflate and send each coalesced awareness frame compressed, once per room (presence traffic ~7–12× smaller; but clients then compress everything they send, and inflating costs the relay CPU per message); off: no compression', compressionMode, (c, v) => {
+  variable('WS_COMPRESSION', 'off', 'awareness: accept permessage-deflate and send each coalesced awareness frame compressed, once per room (presence traffic ~7–13× smaller; but clients then compress everything they send, and inflating costs the relay CPU per message); off: no compression', compressionMode, (c, v) => {
     c.compression = v
   }),
   variable('STORAGE_RETRY_MS', 500, 'First retry delay after a failed storage write (doubles up to 30 s)', positive, (c, v) => {
