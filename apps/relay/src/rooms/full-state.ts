@@ -26,10 +26,8 @@ export const MIN_CACHED_WHOLE_BYTES = 16 * 1024
 export class FullStateCache {
   private whole: Uint8Array | null = null
   private current: { stateVector: Uint8Array; frame: Uint8Array } | null = null
-  private readonly invalidate = (): void => {
-    this.whole = null
-    this.current = null
-  }
+  /** The doc's 'update' listener (a bound method: see RoomAwareness.onUpdate). */
+  private readonly invalidate = this.clear.bind(this)
 
   constructor(
     private readonly doc: Y.Doc,
@@ -56,6 +54,11 @@ export class FullStateCache {
 
   dispose(): void {
     this.doc.off('update', this.invalidate)
-    this.invalidate()
+    this.clear()
+  }
+
+  private clear(): void {
+    this.whole = null
+    this.current = null
   }
 }

@@ -123,17 +123,23 @@ export class RoomAwareness {
     return true
   }
 
-  private readonly onUpdate = ({ added, updated, removed }: AwarenessChange): void => {
+  /**
+   * Listeners are bound methods, not arrow-function fields: under tsx (esbuild keepNames) every
+   * named arrow carries a dictionary-mode `name` property, ~300 bytes per room each.
+   */
+  private readonly onUpdate = this.changedStates.bind(this)
+
+  private changedStates({ added, updated, removed }: AwarenessChange): void {
     for (const id of added) this.changed.add(id)
     for (const id of updated) this.changed.add(id)
     for (const id of removed) this.changed.add(id)
     if (this.changed.size === 0 || this.timer !== null) return
     const { timers, flushIntervalMs } = this.options
     const waitMs = Math.max(0, this.lastFlushMs + flushIntervalMs - timers.now())
-    this.timer = timers.setTimeout(this.flush, waitMs)
+    this.timer = timers.setTimeout(() => this.flush(), waitMs)
   }
 
-  private readonly flush = (): void => {
+  private flush(): void {
     this.timer = null
     this.lastFlushMs = this.options.timers.now()
     const ids = [...this.changed]

@@ -120,13 +120,17 @@ export class Room implements BackpressureListener {
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve
     })
+    // Callbacks are method shorthands on `room`, not arrows: see RoomAwareness.onUpdate.
+    const room = this
     this.awareness = new RoomAwareness(this.doc, {
       docId,
       timers: options.timers,
       logger: options.logger,
       limits: options.limits,
       flushIntervalMs: options.awarenessFlushMs,
-      broadcast: (frame) => this.broadcastAwareness(frame),
+      broadcast(frame) {
+        room.broadcastAwareness(frame)
+      },
     })
     this.persistence = new RoomPersistence({
       docId,
@@ -137,9 +141,15 @@ export class Room implements BackpressureListener {
       flushMaxBatchBytes: options.flushMaxBatchBytes,
       storageRetryMs: options.storageRetryMs,
       compaction: options.compaction,
-      stateVector: () => Y.encodeStateVector(this.doc),
-      snapshot: () => this.snapshotForStorage(),
-      onHealthChange: (healthy) => this.onStorageHealth(healthy),
+      stateVector() {
+        return Y.encodeStateVector(room.doc)
+      },
+      snapshot() {
+        return room.snapshotForStorage()
+      },
+      onHealthChange(healthy) {
+        room.onStorageHealth(healthy)
+      },
       sharedStore: options.sharedStore ?? false,
     })
     this.inbox = new LoadInbox({
@@ -157,10 +167,18 @@ export class Room implements BackpressureListener {
       limits: options.limits,
       logger: options.logger,
       documentSize: this.documentSize,
-      beforeApply: (_connection, update) => this.beforeApply(update),
-      commit: (update, origin) => this.commit(update, origin),
-      refuse: (connection, code, reason) => this.refuse(connection, code, reason),
-      corrupted: () => this.reset(),
+      beforeApply(_connection, update) {
+        return room.beforeApply(update)
+      },
+      commit(update, origin) {
+        room.commit(update, origin)
+      },
+      refuse(connection, code, reason) {
+        room.refuse(connection, code, reason)
+      },
+      corrupted() {
+        room.reset()
+      },
     })
     this.doc.on('update', this.onDocUpdate)
     this.fullState = new FullStateCache(this.doc)
@@ -413,7 +431,9 @@ export class Room implements BackpressureListener {
   }
 
   /** Fan-out and queueing of every change a connection made: encode once, skip the sender. */
-  private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
+  private readonly onDocUpdate = this.docChanged.bind(this)
+
+  private docChanged(update: Uint8Array, origin: unknown): void {
     if (origin === REMOTE_ORIGIN) {
       // The relay that received it stores it; here it only reaches our clients (joiners still
       // loading get it in their handshake).
