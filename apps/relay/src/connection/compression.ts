@@ -114,7 +114,7 @@ interface FrameOptions {
 }
 
 /** ws's frame builder (exported by ws, absent from its type definitions). */
-const frameBuilder = (wsModule as unknown as { Sender?: { frame?: (data: Buffer, options: FrameOptions) => Buffer[] } }).Sender
+const frameBuilder = (wsModule as unknown as { Sender?: { frame?: (data: Uint8Array, options: FrameOptions) => Buffer[] } }).Sender
 
 /** The part of ws's per-socket Sender the relay writes a ready-made frame through. */
 interface FrameSender {
@@ -131,7 +131,7 @@ const SENDER_IDLE = 0
  * false (nothing written) when the Sender is not in the shape this relies on (a ws upgrade that
  * changed it) or is busy, so the caller sends the plain frame instead.
  */
-export function sendCompressedFrame(socket: WebSocket, compressed: Buffer): boolean {
+export function sendCompressedFrame(socket: WebSocket, compressed: Uint8Array): boolean {
   const sender = (socket as unknown as { _sender?: Partial<FrameSender> | null })._sender
   if (typeof frameBuilder?.frame !== 'function' || !sender || typeof sender.sendFrame !== 'function' || sender._state !== SENDER_IDLE) return false
   sender.sendFrame(frameBuilder.frame(compressed, { fin: true, rsv1: true, opcode: 0x02, mask: false, readOnly: true }))

@@ -83,7 +83,7 @@ export class Connection {
     options: ConnectionOptions = {},
   ) {
     this.role = options.role ?? 'write'
-    this.deflate = typeof socket.extensions === 'string' && negotiatedDeflate(socket)
+    this.deflate = negotiatedDeflate(socket)
     this.timers = options.timers ?? realTimers
     this.metrics = options.metrics ?? null
     this.tcp = options.tcp ?? null
@@ -168,7 +168,7 @@ export class Connection {
     }
     const before = this.corked && tcp !== null ? tcp.writableLength : 0
     if (deflated) {
-      if (!sendCompressedFrame(this.socket, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength))) return false
+      if (!sendCompressedFrame(this.socket, payload)) return false
     } else {
       this.socket.send(payload, { binary: true, compress: false })
     }

@@ -7,7 +7,7 @@ import { recordingLogger } from '../../test/recording-logger'
 import { Connection } from '../connection/connection'
 import { RoomAwareness } from './room-awareness'
 
-const fakeSocket = () => ({ readyState: 1, OPEN: 1, CONNECTING: 0, send() {}, close() {} }) as unknown as WebSocket
+const fakeSocket = () => ({ readyState: 1, OPEN: 1, CONNECTING: 0, extensions: '', send() {}, close() {} }) as unknown as WebSocket
 
 const entry = (clientId: number, clock: number, state: unknown): ParsedAwarenessEntry => ({
   clientId,

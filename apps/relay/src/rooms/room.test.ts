@@ -21,6 +21,7 @@ function fakeConnection(options: ConnectionOptions = {}): { connection: Connecti
     readyState: 1,
     OPEN: 1,
     CONNECTING: 0,
+    extensions: '',
     sent: [] as Uint8Array[],
     closedWith: null as number | null,
     bufferedAmount: 0,

@@ -168,7 +168,7 @@ export class Room implements BackpressureListener {
       logger: options.logger,
       documentSize: this.documentSize,
       beforeApply(_connection, update) {
-        return room.beforeApply(update)
+        room.beforeApply(update)
       },
       commit(update, origin) {
         room.commit(update, origin)

@@ -21,6 +21,7 @@ function fakeSocket(): { socket: WebSocket; closedWith: () => number | null } {
     readyState: 1,
     OPEN: 1,
     CONNECTING: 0,
+    extensions: '',
     bufferedAmount: 0,
     send() {},
     close(code: number) {
