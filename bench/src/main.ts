@@ -7,6 +7,7 @@ import { machineInfo } from './report/machine'
 import { storeLatest, writeBenchmarksMd, writeRun } from './report/results'
 import type { ScenarioReport } from './report/report-types'
 import { LOAD_CPU, pinProcess } from './servers/affinity'
+import { buildBenchServers } from './servers/build-servers'
 import type { Scenario } from './scenarios/context'
 import { typingScenario } from './scenarios/s1-typing'
 import { saturationScenario } from './scenarios/s2-saturation'
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
     throw error
   }
   pinProcess(process.pid, LOAD_CPU)
+  await buildBenchServers()
   const machine = machineInfo()
   const startedAt = new Date()
   progress(`size ${config.size}; scenarios ${config.scenarios.join(',')}; servers ${config.servers.join(',')}; load average ${machine.loadAverageStart.toFixed(2)}`)

@@ -372,7 +372,7 @@ export function configHelp(): string {
     (v) => `  ${v.name.padEnd(nameWidth)}  ${v.default.padEnd(defaultWidth)}  ${v.meaning}`,
   )
   return [
-    'Usage: tsx apps/relay/src/server.ts [--help]',
+    'Usage: pnpm start [-- --help]   (node apps/relay/dist/server.js, built by pnpm --filter @collab/relay run build)',
     '',
     'Collaborative-editing relay: y-websocket protocol on ws://HOST:PORT/sync/<docId>,',
     'documents stored in SQLite under DATA_DIR (or PostgreSQL at DATABASE_URL, or only in memory',

@@ -1,6 +1,7 @@
 /** The method paragraph at the top of BENCHMARKS.md. */
 export const INTRO: string[] = [
-  'Every server runs as its own Node process on loopback, pinned to core 0 when `taskset` is available; the load runs in',
+  'Every server runs as its own plain-JavaScript Node process (no TypeScript loader; ours from its production build) on',
+  'loopback, pinned to core 0 when `taskset` is available; the load runs in',
   'separate worker processes pinned to core 1. Load clients are light y-websocket protocol clients (frames timestamped',
   'and counted, no Y.Doc); Hocuspocus is driven through its own framing (document-name prefix, auth handshake). Like',
   'browsers they offer permessage-deflate (`client_max_window_bits`) and compress what they send once a server accepts',

@@ -1,19 +1,20 @@
 // Starts a server under test as a child process pinned to the server core, waits until it
 // answers HTTP, measures it from /proc, asks its probe for GC and event-loop figures, stops it.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { BENCH_DIR, REPO_DIR, TSX_LOADER_URL } from '../paths'
+import { REPO_DIR } from '../paths'
+import { builtServer } from './build-servers'
 import { sleep } from '../util/clock'
 import { SERVER_CPU, pinnedCommand } from './affinity'
 import type { ProbeReply, ProbeRequest } from './probe'
 import { cpuSeconds, ioBytes, rssBytes } from './proc-stats'
 import type { ServerSpec } from './server-spec'
 
-const PROBE_URL = pathToFileURL(join(BENCH_DIR, 'src/servers/probe.ts')).href
+const PROBE_URL = pathToFileURL(builtServer('probe')).href
 
 /** A server process did not become ready, or died. */
 export class ServerStartError extends Error {
@@ -96,7 +97,8 @@ export class RunningServer {
 
   /** Spawns the server and resolves once its ready path answers 200. */
   static async start(spec: ServerSpec, options: StartOptions): Promise<RunningServer> {
-    const nodeArgs = ['--expose-gc', '--import', TSX_LOADER_URL, '--import', PROBE_URL]
+    if (!existsSync(spec.entry)) throw new ServerStartError(spec.label, `${spec.entry} is not built (pnpm bench builds it)`, '')
+    const nodeArgs = ['--expose-gc', '--import', PROBE_URL]
     if (options.cpuProfileDir !== undefined) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir)
     const { command, args } = pinnedCommand(SERVER_CPU, process.execPath, [...nodeArgs, spec.entry])
     const child = spawn(command, args, {

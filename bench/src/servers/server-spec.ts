@@ -1,8 +1,9 @@
-// The servers under test, each started the same way (node + tsx loader + probe, pinned to the
-// server core), differing only in entry point, environment and URL scheme.
+// The servers under test, each started the same way (plain node + probe, pinned to the server
+// core; see build-servers.ts), differing only in entry point, environment and URL scheme.
 import { join } from 'node:path'
 import type { DialectName } from '../wire/dialect'
 import { BENCH_DIR, REPO_DIR } from '../paths'
+import { builtServer } from './build-servers'
 
 export const SERVER_IDS = ['ours', 'ours-memory', 'ours-compressed', 'y-websocket', 'hocuspocus', 'ws-floor'] as const
 export type ServerId = (typeof SERVER_IDS)[number]
@@ -45,7 +46,8 @@ function oursSpec(id: 'ours' | 'ours-memory' | 'ours-compressed', label: string,
     id,
     label,
     dialect: 'y-websocket',
-    entry: join(REPO_DIR, 'apps/relay/src/server.ts'),
+    // The production build, as `pnpm start` runs it.
+    entry: join(REPO_DIR, 'apps/relay/dist/server.js'),
     storage,
     readyPath: '/readyz',
     wsBase: (port) => `ws://${HOST}:${port}/sync/`,
@@ -80,7 +82,7 @@ export const SERVERS: Readonly<Record<ServerId, ServerSpec>> = {
     id: 'hocuspocus',
     label: 'Hocuspocus 3.4.4',
     dialect: 'hocuspocus',
-    entry: join(BENCH_DIR, 'src/servers/hocuspocus-server.ts'),
+    entry: builtServer('hocuspocus-server'),
     storage: null,
     readyPath: '/',
     wsBase: (port) => `ws://${HOST}:${port}/`,
@@ -90,7 +92,7 @@ export const SERVERS: Readonly<Record<ServerId, ServerSpec>> = {
     id: 'ws-floor',
     label: 'ws floor',
     dialect: 'y-websocket',
-    entry: join(BENCH_DIR, 'src/servers/floor-server.ts'),
+    entry: builtServer('floor-server'),
     storage: null,
     readyPath: '/',
     wsBase: (port) => `ws://${HOST}:${port}/`,

@@ -1,7 +1,7 @@
 // The relay as a real child process: free port, temp DATA_DIR, readiness probe, signals,
 // restart on the same port and directory. Free of vitest so the benchmarks can use it too.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import http from 'node:http'
 import net from 'node:net'
@@ -13,12 +13,14 @@ import { processListensOn } from './port-owner'
 const relayDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 /** The workspace root (/work/main): the relay is started from here, like `pnpm start` does. */
 export const repoRoot = path.resolve(relayDir, '../..')
-/** `RELAY_ENTRY` runs another server file under the same contract (e.g. a build to compare). */
-const serverEntry = process.env['RELAY_ENTRY'] ?? path.join(relayDir, 'src/server.ts')
-// `tsx server.ts` runs the server in a *grandchild* node process; SIGKILL on the tsx wrapper
-// would orphan it with the port still bound, and its pid would not be the relay's (RSS).
-// `node --import tsx` is the same loader in a single process.
-const tsxLoader = createRequire(path.join(relayDir, 'package.json')).resolve('tsx')
+/** What `pnpm start` runs: the production build (test/global-setup.ts builds it once per run). */
+export const builtServerEntry = path.join(relayDir, 'dist/server.js')
+/** `RELAY_ENTRY` runs another server file under the same contract (e.g. the sources). */
+const serverEntry = process.env['RELAY_ENTRY'] ?? builtServerEntry
+// A TypeScript entry needs tsx's loader. `tsx server.ts` would run the server in a *grandchild*
+// node process (SIGKILL on the wrapper would orphan it with the port still bound, and its pid
+// would not be the relay's); `node --import tsx` is the same loader in a single process.
+const loaderArgs = serverEntry.endsWith('.ts') ? ['--import', createRequire(path.join(relayDir, 'package.json')).resolve('tsx')] : []
 
 const maxKeptOutputLines = 2_000
 
@@ -111,6 +113,9 @@ export class RelayProcess {
 
   /** Spawns a relay and waits until `/readyz` says 200. */
   static async start(options: RelayOptions = {}): Promise<RelayProcess> {
+    if (!existsSync(serverEntry)) {
+      throw new Error(`Relay entry ${serverEntry} does not exist; build it with: pnpm --filter @collab/relay run build`)
+    }
     const port = options.port ?? (await freePort())
     const ownsDataDir = options.dataDir === undefined
     const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'relay-process-'))
@@ -198,7 +203,7 @@ export class RelayProcess {
   private async spawnAndWaitReady(): Promise<void> {
     this.runCount += 1
     this.record(`--- relay run ${this.runCount} (port ${this.port}, DATA_DIR ${this.dataDir}) ---\n`)
-    const child = spawn(process.execPath, [...this.nodeArgs, '--import', tsxLoader, serverEntry], {
+    const child = spawn(process.execPath, [...this.nodeArgs, ...loaderArgs, serverEntry], {
       cwd: repoRoot,
       env: {
         ...process.env,
