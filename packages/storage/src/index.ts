@@ -26,6 +26,7 @@ export {
 } from './sqlite-store'
 export { SQLITE_SCHEMA_VERSION } from './sqlite-schema'
 export { MemoryDocStore, type MemoryDocStoreOptions } from './memory-store'
+export type { SyncFile } from './wal-sync'
 export {
   DEFAULT_POSTGRES_CONNECT_TIMEOUT_MS,
   DEFAULT_POSTGRES_POOL_SIZE,

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3'
 import type { CompactionLockResult, DocStats, DocStore, DocSummary, StoredDoc } from './doc-store'
 import { InvalidSeqError, StaleSnapshotError, StoreClosedError, StorageUnavailableError } from './errors'
 import { mapStorageFailure } from './sqlite-errors'
+import { WalSync, type SyncFile } from './wal-sync'
 import { initializeNewDatabase, migrate, requireCurrentSchema } from './sqlite-schema'
 import {
   checkDocId,
@@ -49,6 +50,8 @@ export interface SqliteDocStoreOptions {
   maxDatabaseBytes?: number
   /** Opens an existing, current database without write access (inspection, backups). */
   readOnly?: boolean
+  /** How writes are made durable (fsync of the WAL file); injected by tests. */
+  syncFile?: SyncFile
 }
 
 interface DocRow {
@@ -120,10 +123,10 @@ function configure(db: Database.Database, options: SqliteDocStoreOptions, path: 
   if (mode !== 'wal') {
     throw new StorageUnavailableError(`Cannot enable WAL mode on ${path} (journal_mode is ${String(mode)})`, 'NO_WAL')
   }
-  // WAL with synchronous=NORMAL survives a process crash but can lose the last commits on power
-  // loss; FULL fsyncs the WAL at every commit, so `append` resolves only once the updates are on
-  // disk. The relay batches appends (group commit), so this costs one fsync per batch.
-  db.pragma('synchronous = FULL')
+  // NORMAL: a commit writes the WAL without fsyncing it, which survives a process crash; every
+  // write then waits for WalSync to fsync the log off the event loop before it resolves, so a
+  // resolved write survives power loss too, as with FULL (see wal-sync.ts).
+  db.pragma('synchronous = NORMAL')
   // Without a limit the -wal file stays at its high-water mark after a checkpoint.
   db.pragma('journal_size_limit = 67108864')
   if (options.maxDatabaseBytes !== undefined) {
@@ -138,6 +141,7 @@ export class SqliteDocStore implements DocStore {
   private readonly statements: Statements
   private readonly limits: PayloadLimits
   private readonly now: () => number
+  private readonly walSync: WalSync
 
   private constructor(
     /** Absolute or relative path of the database file. */
@@ -148,6 +152,7 @@ export class SqliteDocStore implements DocStore {
     this.db = db
     this.statements = prepareStatements(db)
     this.limits = resolvePayloadLimits(options)
+    this.walSync = new WalSync(path, options.syncFile)
     const clock = options.now ?? Date.now
     // updated_at_ms is a STRICT INTEGER column; an injected clock may return fractions.
     this.now = () => Math.floor(clock())
@@ -188,6 +193,17 @@ export class SqliteDocStore implements DocStore {
     }
   }
 
+  /** Waits until the writes committed so far are on stable storage (see WalSync). */
+  private async durable(operation: string, docId: string): Promise<void> {
+    try {
+      await this.walSync.durable()
+    } catch (error) {
+      // The transaction is committed but may not survive a power loss: report the write as
+      // failed, so the caller retries it (appends are idempotent Yjs updates).
+      throw mapStorageFailure(error, { operation, path: this.path, docId })
+    }
+  }
+
   async load(docId: string): Promise<StoredDoc> {
     checkDocId(docId)
     return this.run('load', docId, (db) =>
@@ -206,8 +222,8 @@ export class SqliteDocStore implements DocStore {
   async append(docId: string, updates: readonly Uint8Array[]): Promise<number> {
     checkDocId(docId)
     checkUpdates(docId, updates, this.limits)
-    return this.run('append to', docId, (db) => {
-      if (updates.length === 0) return this.statements.getDoc.get(docId)?.last_seq ?? 0
+    if (updates.length === 0) return this.run('append to', docId, () => this.statements.getDoc.get(docId)?.last_seq ?? 0)
+    const lastSeq = this.run('append to', docId, (db) => {
       const nowMs = this.now()
       const bytes = updates.reduce((sum, update) => sum + update.byteLength, 0)
       // IMMEDIATE takes the write lock up front: a deferred transaction that reads first can hit
@@ -221,6 +237,8 @@ export class SqliteDocStore implements DocStore {
         return row.last_seq
       }).immediate()
     })
+    await this.durable('append to', docId)
+    return lastSeq
   }
 
   async replaceSnapshot(docId: string, snapshot: Uint8Array, upToSeq: number): Promise<void> {
@@ -246,6 +264,7 @@ export class SqliteDocStore implements DocStore {
       }).immediate()
       this.reclaimFreePagesIfAbove(db, RECLAIM_THRESHOLD_BYTES)
     })
+    await this.durable('replace the snapshot of', docId)
   }
 
   async stats(docId: string): Promise<DocStats> {
@@ -283,6 +302,7 @@ export class SqliteDocStore implements DocStore {
       }).immediate()
       this.reclaimFreePagesIfAbove(db, RECLAIM_THRESHOLD_BYTES)
     })
+    await this.durable('delete', docId)
   }
 
   /**

@@ -51,13 +51,73 @@ describe('SqliteDocStore', () => {
     expect(existsSync(store.path)).toBe(true)
   })
 
-  it('runs in WAL mode with synchronous=FULL and a busy timeout', async () => {
+  it('runs in WAL mode with synchronous=NORMAL (the store fsyncs the log itself) and a busy timeout', async () => {
     const store = track(SqliteDocStore.open({ dataDir: tempDir(), busyTimeoutMs: 1234 }))
     // The pragmas are per connection; read them through the store's own connection.
     const db = (store as unknown as { db: Database.Database }).db
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
-    expect(db.pragma('synchronous', { simple: true })).toBe(2) // FULL
+    expect(db.pragma('synchronous', { simple: true })).toBe(1) // NORMAL
     expect(db.pragma('busy_timeout', { simple: true })).toBe(1234)
+  })
+
+  describe('durability off the event loop', () => {
+    /** A syncFile whose fsyncs finish only when the test says so. */
+    function heldSyncs() {
+      const calls: { path: string; finish(error?: Error): void }[] = []
+      const syncFile = (path: string) =>
+        new Promise<void>((resolve, reject) => {
+          calls.push({ path, finish: (error) => (error === undefined ? resolve() : reject(error)) })
+        })
+      return { calls, syncFile }
+    }
+
+    async function settled(promise: Promise<unknown>): Promise<boolean> {
+      let done = false
+      void promise.then(
+        () => (done = true),
+        () => (done = true),
+      )
+      await new Promise((resolve) => setImmediate(resolve))
+      return done
+    }
+
+    it('resolves a write only after the WAL file has been fsynced', async () => {
+      const { calls, syncFile } = heldSyncs()
+      const store = track(SqliteDocStore.open({ dataDir: tempDir(), syncFile }))
+      const appended = store.append('doc', [patternBytes(7)])
+      expect(await settled(appended)).toBe(false)
+      expect(calls.map((call) => call.path)).toEqual([`${store.path}-wal`])
+      calls[0]!.finish()
+      expect(await appended).toBe(1)
+
+      const replaced = store.replaceSnapshot('doc', patternBytes(9), 1)
+      const deleted = store.delete('other')
+      expect(await settled(replaced)).toBe(false)
+      expect(await settled(deleted)).toBe(false)
+      // The delete came while the snapshot's fsync ran: it waits for the next one.
+      calls[1]!.finish()
+      await replaced
+      expect(await settled(deleted)).toBe(false)
+      calls[2]!.finish()
+      await deleted
+    })
+
+    it('reports a failed fsync as storage unavailable, and the retried append is kept once more', async () => {
+      const { calls, syncFile } = heldSyncs()
+      const store = track(SqliteDocStore.open({ dataDir: tempDir(), syncFile }))
+      const failed = store.append('doc', [patternBytes(3)])
+      calls[0]!.finish(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }))
+      const error = await failed.catch((caught: unknown) => caught)
+      expect(error).toBeInstanceOf(StorageUnavailableError)
+      expect((error as StorageUnavailableError).code).toBe('EIO')
+      expect((error as Error).message).toContain('append to document "doc"')
+
+      const retried = store.append('doc', [patternBytes(3)])
+      calls[1]!.finish()
+      expect(await retried).toBe(2)
+      // The committed copy of the failed write stays (Yjs updates are idempotent).
+      expect((await store.load('doc')).updates).toHaveLength(2)
+    })
   })
 
   it('records the schema version and reopens an existing database without migrating again', async () => {

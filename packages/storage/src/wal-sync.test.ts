@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest'
+import { WalSync } from './wal-sync'
+
+/** A syncFile whose calls finish when the test says so. */
+function controlledSyncs() {
+  const calls: { path: string; finish(error?: Error): void }[] = []
+  const syncFile = (path: string) =>
+    new Promise<void>((resolve, reject) => {
+      calls.push({ path, finish: (error) => (error === undefined ? resolve() : reject(error)) })
+    })
+  return { calls, syncFile }
+}
+
+/** Lets every pending promise callback run. */
+function flush(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}
+
+function track(promise: Promise<void>): { done: boolean; error: unknown } {
+  const state = { done: false, error: undefined as unknown }
+  promise.then(
+    () => (state.done = true),
+    (error: unknown) => {
+      state.done = true
+      state.error = error
+    },
+  )
+  return state
+}
+
+describe('WalSync', () => {
+  it('fsyncs the database log and resolves only when that fsync finished', async () => {
+    const { calls, syncFile } = controlledSyncs()
+    const sync = new WalSync('/data/docs.sqlite', syncFile)
+    const first = track(sync.durable())
+    await flush()
+    expect(calls.map((call) => call.path)).toEqual(['/data/docs.sqlite-wal'])
+    expect(first.done).toBe(false)
+    calls[0]!.finish()
+    await flush()
+    expect(first).toEqual({ done: true, error: undefined })
+  })
+
+  it('makes callers that arrive during an fsync wait for one more, which they share', async () => {
+    const { calls, syncFile } = controlledSyncs()
+    const sync = new WalSync('/db', syncFile)
+    const early = track(sync.durable())
+    const late = [track(sync.durable()), track(sync.durable()), track(sync.durable())]
+    await flush()
+    expect(calls).toHaveLength(1)
+    calls[0]!.finish()
+    await flush()
+    // The running fsync may have started before the late callers wrote: it does not cover them.
+    expect(early.done).toBe(true)
+    expect(late.map((state) => state.done)).toEqual([false, false, false])
+    expect(calls).toHaveLength(2)
+    calls[1]!.finish()
+    await flush()
+    expect(late.map((state) => state.done)).toEqual([true, true, true])
+    expect(calls).toHaveLength(2)
+  })
+
+  it('syncs the database file when there is no log file (everything was checkpointed)', async () => {
+    const paths: string[] = []
+    const sync = new WalSync('/db', async (path) => {
+      paths.push(path)
+      if (path.endsWith('-wal')) throw Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT' })
+    })
+    await sync.durable()
+    expect(paths).toEqual(['/db-wal', '/db'])
+  })
+
+  it('rejects the callers of a failed fsync, and the next caller gets a fresh one', async () => {
+    const { calls, syncFile } = controlledSyncs()
+    const sync = new WalSync('/db', syncFile)
+    const failed = track(sync.durable())
+    await flush()
+    calls[0]!.finish(Object.assign(new Error('EIO'), { code: 'EIO' }))
+    await flush()
+    expect((failed.error as { code?: string }).code).toBe('EIO')
+    const next = track(sync.durable())
+    await flush()
+    expect(calls).toHaveLength(2)
+    calls[1]!.finish()
+    await flush()
+    expect(next).toEqual({ done: true, error: undefined })
+  })
+})
