@@ -75,6 +75,8 @@ export class Connection {
   /** Bytes written to the corked TCP socket in this tick (not buffered in the backpressure sense). */
   private corkedBytes = 0
   private corked = false
+  /** A frame went out in this tick; the next one corks the socket until the tick ends. */
+  private wroteThisTick = false
 
   constructor(
     readonly socket: WebSocket,
@@ -150,21 +152,24 @@ export class Connection {
 
   /**
    * Sends one binary message (`deflated`: an already-compressed payload; false when the socket
-   * cannot take one). The first write of a tick corks the TCP socket and the end of the tick
-   * uncorks it: a client whose one TCP read carried many updates, or a burst fanned out to a
-   * receiver, costs one syscall per receiver instead of one per frame (benchmark scenario 2).
-   * Only frames below CORK_MAX_FRAME_BYTES wait, so what backpressure cannot see yet is at most
-   * one TCP read's worth of small frames.
+   * cannot take one). The first frame of a tick leaves at once (a keystroke fanned out to many
+   * receivers reaches each without waiting for the others' sends); a second one corks the TCP
+   * socket until the end of the tick, so a client whose one TCP read carried many updates, or a
+   * burst fanned out to a receiver, costs two syscalls per receiver instead of one per frame
+   * (benchmark scenario 2). Only frames below CORK_MAX_FRAME_BYTES wait, so what backpressure
+   * cannot see yet is at most one TCP read's worth of small frames.
    */
   private write(payload: Uint8Array, deflated = false): boolean {
     const tcp = this.tcp
     if (payload.byteLength >= CORK_MAX_FRAME_BYTES) {
       // Large frames gain nothing from company and must count for backpressure at once.
       this.uncork()
+    } else if (tcp !== null && !this.wroteThisTick) {
+      this.wroteThisTick = true
+      process.nextTick(uncorkAtEndOfTick, this)
     } else if (tcp !== null && !this.corked && !tcp.destroyed) {
       tcp.cork()
       this.corked = true
-      process.nextTick(uncorkAtEndOfTick, this)
     }
     const before = this.corked && tcp !== null ? tcp.writableLength : 0
     if (deflated) {
@@ -178,6 +183,7 @@ export class Connection {
 
   /** End of the tick: let everything written since the cork leave in one write. */
   uncork(): void {
+    this.wroteThisTick = false
     if (!this.corked) return
     this.corked = false
     this.corkedBytes = 0
