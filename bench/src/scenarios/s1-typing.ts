@@ -18,7 +18,7 @@ import { aheadTarget } from './compare'
 const SIZES: Record<SizeName, { clients: number[]; typingS: number; rounds: number }> = {
   small: { clients: [2, 10], typingS: 3, rounds: 1 },
   // One round keeps the default run short; BENCH_ROUNDS=2 (or large) takes each server's best of several.
-  default: { clients: [2, 10, 50, 200], typingS: 2.5, rounds: 1 },
+  default: { clients: [2, 10, 50, 200], typingS: 6, rounds: 1 },
   large: { clients: [2, 10, 50, 200, 500], typingS: 10, rounds: 3 },
 }
 const KEY_INTERVAL_MS: [number, number] = [30, 130]
