@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { heldSyncs } from '../test/held-syncs'
 import { WalSync } from './wal-sync'
-
-/** A syncFile whose calls finish when the test says so. */
-function controlledSyncs() {
-  const calls: { path: string; finish(error?: Error): void }[] = []
-  const syncFile = (path: string) =>
-    new Promise<void>((resolve, reject) => {
-      calls.push({ path, finish: (error) => (error === undefined ? resolve() : reject(error)) })
-    })
-  return { calls, syncFile }
-}
 
 /** Lets every pending promise callback run. */
 function flush(): Promise<void> {
@@ -30,7 +21,7 @@ function track(promise: Promise<void>): { done: boolean; error: unknown } {
 
 describe('WalSync', () => {
   it('fsyncs the database log and resolves only when that fsync finished', async () => {
-    const { calls, syncFile } = controlledSyncs()
+    const { calls, syncFile } = heldSyncs()
     const sync = new WalSync('/data/docs.sqlite', syncFile)
     const first = track(sync.durable())
     await flush()
@@ -42,7 +33,7 @@ describe('WalSync', () => {
   })
 
   it('makes callers that arrive during an fsync wait for one more, which they share', async () => {
-    const { calls, syncFile } = controlledSyncs()
+    const { calls, syncFile } = heldSyncs()
     const sync = new WalSync('/db', syncFile)
     const early = track(sync.durable())
     const late = [track(sync.durable()), track(sync.durable()), track(sync.durable())]
@@ -71,7 +62,7 @@ describe('WalSync', () => {
   })
 
   it('rejects the callers of a failed fsync, and the next caller gets a fresh one', async () => {
-    const { calls, syncFile } = controlledSyncs()
+    const { calls, syncFile } = heldSyncs()
     const sync = new WalSync('/db', syncFile)
     const failed = track(sync.durable())
     await flush()

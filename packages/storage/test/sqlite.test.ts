@@ -13,6 +13,7 @@ import {
   openDocStore,
 } from '../src/index'
 import { patternBytes } from './contract-helpers'
+import { heldSyncs } from './held-syncs'
 import { makeTempDir, removeDir } from './temp-dir'
 
 const dirs: string[] = []
@@ -61,16 +62,6 @@ describe('SqliteDocStore', () => {
   })
 
   describe('durability off the event loop', () => {
-    /** A syncFile whose fsyncs finish only when the test says so. */
-    function heldSyncs() {
-      const calls: { path: string; finish(error?: Error): void }[] = []
-      const syncFile = (path: string) =>
-        new Promise<void>((resolve, reject) => {
-          calls.push({ path, finish: (error) => (error === undefined ? resolve() : reject(error)) })
-        })
-      return { calls, syncFile }
-    }
-
     async function settled(promise: Promise<unknown>): Promise<boolean> {
       let done = false
       void promise.then(
