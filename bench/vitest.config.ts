@@ -1,7 +1,7 @@
-import { defineConfig } from 'vitest/config'
+import { defineProject } from 'vitest/config'
 
 // Only the bench's own unit tests (the wire helpers); the benchmarks themselves are never tests.
-export default defineConfig({
+export default defineProject({
   test: {
     name: '@collab/bench',
     include: ['src/**/*.test.ts'],
