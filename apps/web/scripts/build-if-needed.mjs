@@ -18,6 +18,7 @@ const inputs = [
   join(webDir, 'package.json'),
   join(repoDir, 'packages', 'editor', 'src'),
   join(repoDir, 'packages', 'sync-client', 'src'),
+  join(repoDir, 'packages', 'yjs-binding', 'src'),
   join(repoDir, 'packages', 'protocol', 'src'),
 ]
 

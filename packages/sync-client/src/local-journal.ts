@@ -3,6 +3,11 @@
 // the write with the page. Offline, nothing else has that keystroke. So every local edit is also
 // written synchronously to localStorage, and dropped from there once IndexedDB has committed it;
 // opening the document applies whatever is still there.
+//
+// Each storage call costs the page a synchronous hop (a fraction of a millisecond, before the
+// keystroke is painted), so an edit writes once and dropping committed entries does not write by
+// itself: the stored list may hold entries IndexedDB already has (re-applying them is a no-op)
+// until the next edit rewrites it, or until the journal has been idle for a moment.
 import { fromBase64, toBase64 } from 'lib0/buffer'
 import type { IndexeddbPersistence } from 'y-indexeddb'
 import * as Y from 'yjs'
@@ -17,6 +22,9 @@ export const JOURNAL_ORIGIN = Symbol('collab-journal')
 
 /** Beyond this the journal stops growing (IndexedDB is not committing at all: it is best effort). */
 export const MAX_JOURNAL_CHARS = 256 * 1024
+
+/** Quiet time after which entries IndexedDB has committed are also dropped from storage. */
+export const JOURNAL_COMPACT_DELAY_MS = 1_000
 
 export interface LocalJournal {
   destroy(): void
@@ -66,13 +74,29 @@ export function openLocalJournal(options: LocalJournalOptions): LocalJournal {
 
   let destroyed = false
   let trimScheduled = false
+  /** Storage holds entries that were trimmed since (harmless, but they should not linger). */
+  let stale = false
+  let compactTimer: ReturnType<typeof setTimeout> | null = null
   const write = (): void => {
+    stale = false
+    if (compactTimer !== null) {
+      clearTimeout(compactTimer)
+      compactTimer = null
+    }
     try {
       if (entries.length === 0) storage.removeItem(key)
       else storage.setItem(key, JSON.stringify(entries))
     } catch {
       // Quota or privacy settings: the replica is still written.
     }
+  }
+  const compactLater = (): void => {
+    stale = true
+    if (compactTimer !== null) clearTimeout(compactTimer)
+    compactTimer = setTimeout(() => {
+      compactTimer = null
+      if (!destroyed && stale) write()
+    }, JOURNAL_COMPACT_DELAY_MS)
   }
   // A read-only transaction on the updates store starts only after every earlier read-write
   // transaction on it has committed — including y-indexeddb's writes of the entries so far.
@@ -91,7 +115,7 @@ export function openLocalJournal(options: LocalJournalOptions): LocalJournal {
       if (destroyed) return
       entries = entries.slice(count)
       chars = entries.reduce((sum, entry) => sum + entry.length, 0)
-      write()
+      compactLater()
     }
   }
   const scheduleTrim = (): void => {
@@ -113,6 +137,7 @@ export function openLocalJournal(options: LocalJournalOptions): LocalJournal {
   if (entries.length > 0) scheduleTrim()
   return {
     destroy() {
+      if (stale) write()
       destroyed = true
       doc.off('update', onUpdate)
     },

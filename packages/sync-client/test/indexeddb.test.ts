@@ -110,6 +110,41 @@ describe('journal of local edits not yet committed to IndexedDB', () => {
     await again.destroy()
   })
 
+  it('writes storage once per edit while typing, even as IndexedDB commits in between', async () => {
+    const docId = freshDocId('journal-writes')
+    const storage = memoryStorage()
+    let writes = 0
+    const counted: Storage = {
+      ...storage,
+      get length() {
+        return storage.length
+      },
+      removeItem: (key) => {
+        writes++
+        storage.removeItem(key)
+      },
+      setItem: (key, value) => {
+        writes++
+        storage.setItem(key, value)
+      },
+    }
+    const doc = new Y.Doc()
+    const store = open(docId, doc, counted)
+    await store.whenLoaded
+    const edits = 5
+    for (let index = 0; index < edits; index++) {
+      doc.getText('t').insert(index, 'x')
+      expect(JSON.parse(storage.getItem(journalKey(docId)) ?? '[]')).not.toHaveLength(0)
+      // Long enough for IndexedDB to commit the edit and the journal to trim it.
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    // Dropping committed entries waited for a quiet moment instead of costing a write each.
+    expect(writes).toBe(edits)
+    await waitFor('the journal to empty', () => storage.getItem(journalKey(docId)) === null, 5_000)
+    expect(writes).toBe(edits + 1)
+    await store.destroy()
+  })
+
   it('does not journal what came from the replica or the relay', async () => {
     const docId = freshDocId('journal-origins')
     const storage = memoryStorage()

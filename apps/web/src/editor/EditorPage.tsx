@@ -14,6 +14,7 @@ import { ProfileFields } from './ProfileFields'
 import { StatusBadge } from './StatusBadge'
 import { TitleField } from './TitleField'
 import { Toolbar } from './Toolbar'
+import { createStateStore } from './state-store'
 import { useSyncClient } from './use-sync-client'
 
 /** `/d/<docId>`: the collaborative editor on one document. */
@@ -70,7 +71,8 @@ function EditorSession({ client }: { client: SyncClient }) {
   const mountRef = useRef<HTMLDivElement>(null)
   const viewRef = useRef<EditorView | null>(null)
   const [view, setView] = useState<EditorView | null>(null)
-  const [editorState, setEditorState] = useState<EditorState | null>(null)
+  // Not React state: a transaction (every keystroke) must not re-render the whole page.
+  const [editorState] = useState(() => createStateStore<EditorState | null>(null))
   const [linkRequest, setLinkRequest] = useState<LinkRequest | null>(null)
 
   const toolbarItems = useMemo(
@@ -105,20 +107,20 @@ function EditorSession({ client }: { client: SyncClient }) {
     if (!localLoaded || mount === null) return
     const created = createCollabView(mount, client, {
       ariaLabel: 'Document text',
-      onStateChange: setEditorState,
+      onStateChange: editorState.set,
     })
     viewRef.current = created
+    editorState.set(created.state)
     setView(created)
-    setEditorState(created.state)
     const removeDebugHandle = installDebugHandle(client, created)
     return () => {
       removeDebugHandle()
       viewRef.current = null
       setView(null)
-      setEditorState(null)
+      editorState.set(null)
       created.destroy()
     }
-  }, [client, localLoaded])
+  }, [client, localLoaded, editorState])
 
   const onTitleChange = useCallback(
     (title: string) => {
@@ -144,7 +146,7 @@ function EditorSession({ client }: { client: SyncClient }) {
         <ProfileFields client={client} profile={profile} onProfileChange={setProfile} />
       </div>
       <div className="toolbar-wrap">
-        {view !== null && editorState !== null && <Toolbar view={view} state={editorState} items={toolbarItems} />}
+        {view !== null && <Toolbar view={view} state={editorState} items={toolbarItems} />}
       </div>
       <main className="paper-wrap">
         <article className="paper">

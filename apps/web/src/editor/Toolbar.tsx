@@ -1,8 +1,9 @@
 import type { ToolbarItem } from '@collab/editor'
 import type { EditorState } from 'prosemirror-state'
 import type { EditorView } from 'prosemirror-view'
-import { Fragment, memo } from 'react'
+import { Fragment, memo, useMemo, useSyncExternalStore } from 'react'
 import { redo as redoCommand, undo as undoCommand } from '@collab/yjs-binding'
+import type { StateStore } from './state-store'
 import { toolbarIcon } from './toolbar-icons'
 
 /** What a button needs, whether it comes from the editor package or is undo/redo. */
@@ -61,16 +62,23 @@ const GROUP_OF: Record<string, number> = {
 
 export interface ToolbarProps {
   view: EditorView
-  /** The state to reflect; a new one arrives with every transaction. */
-  state: EditorState
+  /** The editor state to reflect (a new one with every transaction); null while there is no view. */
+  state: StateStore<EditorState | null>
   items: readonly ToolbarItem[]
 }
 
-/** Formatting toolbar; active states follow the selection on every transaction. */
-export const Toolbar = memo(function Toolbar({ view, state, items }: ToolbarProps) {
-  const actions: ToolbarAction[] = [...HISTORY_ACTIONS, ...items].sort(
-    (a, b) => (GROUP_OF[a.id] ?? 9) - (GROUP_OF[b.id] ?? 9),
+/**
+ * Formatting toolbar; active states follow the selection on every transaction. It subscribes to
+ * the editor state itself, so a keystroke re-renders the toolbar (and only the buttons whose
+ * state changed), not the whole editor page: that render runs before the keystroke is painted.
+ */
+export const Toolbar = memo(function Toolbar({ view, state: store, items }: ToolbarProps) {
+  const state = useSyncExternalStore(store.subscribe, store.get)
+  const actions = useMemo(
+    () => [...HISTORY_ACTIONS, ...items].sort((a, b) => (GROUP_OF[a.id] ?? 9) - (GROUP_OF[b.id] ?? 9)),
+    [items],
   )
+  if (state === null) return null
   return (
     <div className="toolbar" role="toolbar" aria-label="Formatting">
       {actions.map((action, index) => {
@@ -79,7 +87,7 @@ export const Toolbar = memo(function Toolbar({ view, state, items }: ToolbarProp
         return (
           <Fragment key={action.id}>
             {newGroup && <span className="toolbar-divider" aria-hidden="true" />}
-            <ToolbarButton action={action} view={view} state={state} />
+            <ToolbarButton action={action} view={view} active={action.isActive(state)} enabled={action.isEnabled(state)} />
           </Fragment>
         )
       })}
@@ -87,9 +95,15 @@ export const Toolbar = memo(function Toolbar({ view, state, items }: ToolbarProp
   )
 })
 
-function ToolbarButton({ action, view, state }: { action: ToolbarAction; view: EditorView; state: EditorState }) {
-  const active = action.isActive(state)
-  const enabled = action.isEnabled(state)
+interface ToolbarButtonProps {
+  action: ToolbarAction
+  view: EditorView
+  active: boolean
+  enabled: boolean
+}
+
+// Memoised on what it shows: while typing, active and enabled rarely change.
+const ToolbarButton = memo(function ToolbarButton({ action, view, active, enabled }: ToolbarButtonProps) {
   const icon = toolbarIcon(action.id)
   return (
     <button
@@ -112,4 +126,4 @@ function ToolbarButton({ action, view, state }: { action: ToolbarAction; view: E
       {icon ?? <span className="tool-label">{action.label}</span>}
     </button>
   )
-}
+})

@@ -8,8 +8,14 @@ export interface StatusPresentation {
   tone: 'ok' | 'busy' | 'warn' | 'error'
 }
 
+// `Number#toLocaleString` builds a new formatter per call (a fraction of a millisecond), and the
+// badge is re-rendered on every keystroke while changes are pending: format with one instance.
+let countFormat: Intl.NumberFormat | null = null
+
 function changes(count: number): string {
-  return count === 1 ? '1 change' : `${count.toLocaleString()} changes`
+  if (count === 1) return '1 change'
+  countFormat ??= new Intl.NumberFormat()
+  return `${countFormat.format(count)} changes`
 }
 
 /** Honest, human status text: never "Saved" before the relay confirmed every local change. */
