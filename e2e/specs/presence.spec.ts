@@ -80,6 +80,8 @@ test.describe('with WS_COMPRESSION=awareness', () => {
     )
     expect(extensions).toContain('permessage-deflate')
     expect(extensions).toContain('server_no_context_takeover')
+    // Each message the browser sends stands alone, so the relay can inflate it inline.
+    expect(extensions).toContain('client_no_context_takeover')
 
     await setUserName(a, 'Alice Deflate')
     await setUserName(b, 'Bob Deflate')

@@ -126,6 +126,24 @@ describe('permessage-deflate for awareness (WS_COMPRESSION=awareness)', () => {
     await waitFor(() => textOf(reader.doc) === textOf(source), { message: 'the reader to get the compressed upload' })
   })
 
+  it("asks clients to compress each message on its own and inflates them without ws's thread-pool stream", async () => {
+    const relay = await relays.start({ config: { compression: 'awareness' } })
+    const writer = await wire('deflate-inline', { perMessageDeflate: { threshold: 0 } })
+    expect(writer.socket.extensions).toContain('permessage-deflate')
+    const reader = relays.client('deflate-inline')
+    const source = new Y.Doc()
+    for (let i = 0; i < 50; i++) {
+      source.getText('text').insert(i, 'k')
+      writer.socket.send(encodeSyncUpdate(Y.encodeStateAsUpdate(source)))
+    }
+    await waitFor(() => textOf(reader.doc) === textOf(source), { message: 'the reader to get every compressed upload' })
+    // ws creates its inflate stream on the first message it inflates itself: none was needed.
+    const [connection] = [...relay.app.relay.connections].filter((c) => c.docId === 'deflate-inline' && c.deflate)
+    const extension = (connection!.socket as unknown as { _extensions: Record<string, { _inflate?: unknown; params: Record<string, unknown> }> })._extensions['permessage-deflate']
+    expect(extension?.params['client_no_context_takeover']).toBe(true)
+    expect(extension?._inflate ?? null).toBeNull()
+  })
+
   it('a compressed frame that inflates past MAX_FRAME_BYTES is refused with 1009 (decompression bomb)', async () => {
     const relay = await relays.start({ config: { compression: 'awareness' } })
     const maxFrameBytes = relay.app.relay.config.limits.maxFrameBytes

@@ -1,6 +1,16 @@
-import { constants as zlibConstants, inflateRawSync } from 'node:zlib'
+import { constants as zlibConstants, deflateRawSync, inflateRawSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import { CLIENT_WINDOW_BITS, CompressibleFrame, SERVER_WINDOW_BITS, acceptableDeflateOffers, deflateMessage } from './compression'
+import {
+  CLIENT_WINDOW_BITS,
+  CompressibleFrame,
+  INLINE_INFLATE_MAX_INPUT_BYTES,
+  INLINE_INFLATE_MAX_OUTPUT_BYTES,
+  SERVER_WINDOW_BITS,
+  acceptableDeflateOffers,
+  deflateMessage,
+  inlineInflater,
+  type MessageInflater,
+} from './compression'
 
 /** What a receiver does (RFC 7692 §7.2.2): append the removed tail and inflate. */
 function inflateMessage(payload: Uint8Array): Buffer {
@@ -68,5 +78,56 @@ describe('CompressibleFrame', () => {
     expect(big.deflated()).toBe(once)
     const tiny = new CompressibleFrame(Uint8Array.of(1, 2, 3))
     expect(tiny.deflated()).toBeNull()
+  })
+})
+
+/** How a client compresses one message with no context kept (RFC 7692 §7.2.1). */
+function clientDeflate(message: Uint8Array): Buffer {
+  const flushed = deflateRawSync(message, { windowBits: CLIENT_WINDOW_BITS, finishFlush: zlibConstants.Z_SYNC_FLUSH })
+  return flushed.subarray(0, flushed.length - 4)
+}
+
+describe('inlineInflater', () => {
+  /** The replacement over a recording stand-in for ws's own (thread-pool) decompress. */
+  function inflaterOverWs() {
+    const handedToWs: { bytes: number; fin: boolean }[] = []
+    const wsDecompress: MessageInflater['decompress'] = (data, fin, callback) => {
+      handedToWs.push({ bytes: data.length, fin })
+      setImmediate(() => callback(null, Buffer.from('from ws')))
+    }
+    const decompress = inlineInflater(wsDecompress)
+    const run = (data: Buffer, fin = true) =>
+      new Promise<{ result: Buffer; sameTick: boolean }>((resolve, reject) => {
+        let returned = false
+        decompress(data, fin, (error, result) => (error !== null ? reject(error) : resolve({ result: result!, sameTick: !returned })))
+        returned = true
+      })
+    return { handedToWs, run }
+  }
+
+  it('inflates a small message itself and answers on a later tick, as ws does', async () => {
+    const { handedToWs, run } = inflaterOverWs()
+    const message = Buffer.from('a small update '.repeat(10))
+    const { result, sameTick } = await run(clientDeflate(message))
+    expect(result.equals(message)).toBe(true)
+    expect(sameTick).toBe(false)
+    expect(handedToWs).toEqual([])
+  })
+
+  it('hands fragmented messages, large ones and ones it cannot inflate to ws', async () => {
+    const { handedToWs, run } = inflaterOverWs()
+    const compressed = clientDeflate(Buffer.from('fragmented message '.repeat(5)))
+    await run(compressed.subarray(0, 5), false)
+    // The last fragment belongs to ws's stream too, although it is small and final.
+    await run(compressed.subarray(5), true)
+    await run(Buffer.alloc(INLINE_INFLATE_MAX_INPUT_BYTES + 1))
+    await run(Buffer.from([0xff, 0xff, 0xff]))
+    // Inflating past the inline bound: ws inflates it (and enforces MAX_FRAME_BYTES).
+    await run(clientDeflate(Buffer.alloc(INLINE_INFLATE_MAX_OUTPUT_BYTES + 1)))
+    expect(handedToWs.map((call) => call.fin)).toEqual([false, true, true, true, true])
+    // After ws's message the next small one is inline again.
+    const message = Buffer.from('back inline')
+    expect((await run(clientDeflate(message))).result.equals(message)).toBe(true)
+    expect(handedToWs).toHaveLength(5)
   })
 })

@@ -5,7 +5,7 @@ import type { AccessRole } from '../auth/access-token'
 import { TokenBucket } from '../limits/token-bucket'
 import type { RelayMetrics } from '../metrics/relay-metrics'
 import { realTimers, type Timers } from '../timers'
-import { negotiatedDeflate, sendCompressedFrame, type CompressibleFrame } from './compression'
+import { inflateSmallMessagesInline, negotiatedDeflate, sendCompressedFrame, type CompressibleFrame } from './compression'
 import { SendBuffer, type SendBufferEvents, type SendBufferLimits } from './send-buffer'
 
 let nextConnectionId = 1
@@ -86,6 +86,7 @@ export class Connection {
   ) {
     this.role = options.role ?? 'write'
     this.deflate = negotiatedDeflate(socket)
+    if (this.deflate) inflateSmallMessagesInline(socket)
     this.timers = options.timers ?? realTimers
     this.metrics = options.metrics ?? null
     this.tcp = options.tcp ?? null
