@@ -26,6 +26,13 @@ export const MAX_JOURNAL_CHARS = 256 * 1024
 /** Quiet time after which entries IndexedDB has committed are also dropped from storage. */
 export const JOURNAL_COMPACT_DELAY_MS = 1_000
 
+/**
+ * How long after an edit the journal checks which entries IndexedDB has committed. The check is
+ * an IndexedDB transaction of its own (a synchronous hop for the page); doing it per keystroke
+ * cost typing more than the journal's own write. Checking later only keeps entries longer.
+ */
+export const JOURNAL_TRIM_DELAY_MS = 300
+
 export interface LocalJournal {
   destroy(): void
 }
@@ -74,6 +81,7 @@ export function openLocalJournal(options: LocalJournalOptions): LocalJournal {
 
   let destroyed = false
   let trimScheduled = false
+  let trimTimer: ReturnType<typeof setTimeout> | null = null
   /** Storage holds entries that were trimmed since (harmless, but they should not linger). */
   let stale = false
   let compactTimer: ReturnType<typeof setTimeout> | null = null
@@ -118,11 +126,18 @@ export function openLocalJournal(options: LocalJournalOptions): LocalJournal {
       compactLater()
     }
   }
+  // One check covers every edit made before it: edits while one is pending wait for it.
   const scheduleTrim = (): void => {
     if (trimScheduled) return
     trimScheduled = true
-    if (persistence.db !== null) queueMicrotask(trim)
-    else void persistence.whenSynced.then(trim)
+    if (persistence.db === null) {
+      void persistence.whenSynced.then(trim)
+      return
+    }
+    trimTimer = setTimeout(() => {
+      trimTimer = null
+      trim()
+    }, JOURNAL_TRIM_DELAY_MS)
   }
   const onUpdate = (update: Uint8Array, origin: unknown): void => {
     if (origin === JOURNAL_ORIGIN || origin === persistence || options.isRemoteOrigin(origin)) return
@@ -139,6 +154,8 @@ export function openLocalJournal(options: LocalJournalOptions): LocalJournal {
     destroy() {
       if (stale) write()
       destroyed = true
+      if (trimTimer !== null) clearTimeout(trimTimer)
+      if (compactTimer !== null) clearTimeout(compactTimer)
       doc.off('update', onUpdate)
     },
   }

@@ -1,5 +1,5 @@
 import 'fake-indexeddb/auto'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import { IndexeddbPersistence } from 'y-indexeddb'
 import { toBase64 } from 'lib0/buffer'
@@ -142,6 +142,29 @@ describe('journal of local edits not yet committed to IndexedDB', () => {
     expect(writes).toBe(edits)
     await waitFor('the journal to empty', () => storage.getItem(journalKey(docId)) === null, 5_000)
     expect(writes).toBe(edits + 1)
+    await store.destroy()
+  })
+
+  it('checks what IndexedDB committed once for a burst of edits, not once per keystroke', async () => {
+    const docId = freshDocId('journal-trims')
+    const storage = memoryStorage()
+    const doc = new Y.Doc()
+    const store = open(docId, doc, storage)
+    await store.whenLoaded
+    // The journal's commit check is the only read-only transaction on the replica.
+    const transaction = vi.spyOn(IDBDatabase.prototype, 'transaction')
+    const checks = () => transaction.mock.calls.filter(([, mode]) => mode === 'readonly').length
+    try {
+      for (let index = 0; index < 5; index++) {
+        doc.getText('t').insert(index, 'x')
+        expect(JSON.parse(storage.getItem(journalKey(docId)) ?? '[]')).toHaveLength(index + 1)
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      await waitFor('the journal to empty', () => storage.getItem(journalKey(docId)) === null, 5_000)
+      expect(checks()).toBe(1)
+    } finally {
+      transaction.mockRestore()
+    }
     await store.destroy()
   })
 

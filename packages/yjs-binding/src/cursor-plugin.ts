@@ -130,6 +130,18 @@ export function cursorPlugin(binding: Binding, awareness: Awareness, options: Cu
           awareness.setLocalStateField(CURSOR_FIELD, null)
         }
       }
+      // Whether a redraw could show anything: some remote state has a cursor, or one is drawn.
+      // Without that, redrawing after each local keystroke is a whole extra transaction (and view
+      // update) per keystroke that builds an empty set again.
+      const mayDraw = (): boolean => {
+        if (cursorPluginKey.getState(view.state) !== DecorationSet.empty) return true
+        for (const [clientId, remote] of awareness.getStates()) {
+          if (clientId === awareness.clientID) continue
+          const cursor = (remote as Record<string, unknown>)[CURSOR_FIELD]
+          if (typeof cursor === 'object' && cursor !== null) return true
+        }
+        return false
+      }
       const onAwareness = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }): void => {
         if ([...added, ...updated, ...removed].some((clientId) => clientId !== awareness.clientID)) refresh()
       }
@@ -139,7 +151,7 @@ export function cursorPlugin(binding: Binding, awareness: Awareness, options: Cu
       return {
         update(updated, previous) {
           // Remote edits move what relative positions resolve to: redraw from awareness.
-          if (updated.state.doc !== previous.doc) refresh()
+          if (updated.state.doc !== previous.doc && mayDraw()) refresh()
           if (updated.state.doc !== previous.doc || !updated.state.selection.eq(previous.selection)) publish()
         },
         destroy() {
