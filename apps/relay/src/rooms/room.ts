@@ -8,6 +8,7 @@ import {
   encodeSyncUpdate,
   parseAwarenessEntries,
   validateUpdate,
+  type DecodedUpdate,
   type Frame,
   type ProtocolLimits,
 } from '@collab/protocol'
@@ -26,7 +27,7 @@ import { LoadInbox } from './load-inbox'
 import { RoomAwareness } from './room-awareness'
 import { RoomPersistence } from './room-persistence'
 import { UpdateGate } from './update-gate'
-import { updateChangesDocument } from './update-novelty'
+import { DocumentNovelty } from './update-novelty'
 
 /** Transaction origin of updates replayed from storage (never fanned out or stored again). */
 export const LOAD_ORIGIN = Symbol('load')
@@ -105,6 +106,7 @@ export class Room implements BackpressureListener {
   private readonly documentSize: DocumentSize
   private readonly gate: UpdateGate
   private readonly fullState: FullStateCache
+  private readonly novelty: DocumentNovelty
   /** An update failed halfway: the live document must never be stored, served or compacted again. */
   private tainted = false
   /** This room's membership in the cluster; null with a single relay. */
@@ -161,14 +163,16 @@ export class Room implements BackpressureListener {
       () => this.persistence.estimatedDocumentBytes,
       options.limits.maxDocumentBytes,
     )
+    this.novelty = new DocumentNovelty(this.doc)
     this.gate = new UpdateGate({
       docId,
       doc: this.doc,
       limits: options.limits,
       logger: options.logger,
       documentSize: this.documentSize,
-      beforeApply(_connection, update) {
-        room.beforeApply(update)
+      novelty: this.novelty,
+      beforeApply(_connection, decoded) {
+        room.beforeApply(decoded)
       },
       commit(update, origin) {
         room.commit(update, origin)
@@ -381,23 +385,23 @@ export class Room implements BackpressureListener {
   private applyClientUpdate(connection: Connection, update: Uint8Array): void {
     const { decoded } = validateUpdate(update, this.options.limits)
     if (connection.readOnly) {
-      this.ignoreReadOnlyWrite(connection, update)
+      this.ignoreReadOnlyWrite(connection, decoded)
       return
     }
     this.gate.submit(connection, update, decoded)
   }
 
-  private beforeApply(update: Uint8Array): void {
+  private beforeApply(decoded: DecodedUpdate): void {
     // Read-only while storage fails; a reconnecting client's sync step 2 that changes nothing
     // must still pass, or it could never finish syncing.
-    if (!this.persistence.healthy && updateChangesDocument(this.doc, update)) {
+    if (!this.persistence.healthy && this.novelty.changes(decoded)) {
       throw new ProtocolError(CloseCode.StorageUnavailable, 'storage is failing; writes are refused')
     }
   }
 
   /** A read-only connection's change is dropped; it is told once (y-protocols permission denied). */
-  private ignoreReadOnlyWrite(connection: Connection, update: Uint8Array): void {
-    if (!updateChangesDocument(this.doc, update)) return
+  private ignoreReadOnlyWrite(connection: Connection, decoded: DecodedUpdate): void {
+    if (!this.novelty.changes(decoded)) return
     this.options.metrics?.refusal(CloseCode.Forbidden, 'read-only-write')
     if (connection.toldReadOnly) return
     connection.toldReadOnly = true
@@ -584,6 +588,7 @@ export class Room implements BackpressureListener {
     this.gate.clear()
     this.doc.off('update', this.onDocUpdate)
     this.fullState.dispose()
+    this.novelty.dispose()
     this.awareness.destroy()
     this.doc.destroy()
     this.connections.clear()

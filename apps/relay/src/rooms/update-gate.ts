@@ -12,6 +12,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import * as Y from 'yjs'
 import type { Connection } from '../connection/connection'
 import type { DocumentSize } from './document-size'
+import type { DocumentNovelty } from './update-novelty'
 import {
   dependenciesMet,
   estimateConflictSteps,
@@ -26,8 +27,9 @@ export interface UpdateGateOptions {
   limits: ProtocolLimits
   logger: FastifyBaseLogger
   documentSize: DocumentSize
+  novelty: DocumentNovelty
   /** May refuse a write (throw a ProtocolError) before it is applied, e.g. while storage fails. */
-  beforeApply(connection: Connection, update: Uint8Array): void
+  beforeApply(connection: Connection, decoded: DecodedUpdate): void
   /** Fan-out, storage and cluster of a change `origin` made; only ever called for a clean apply. */
   commit(update: Uint8Array, origin: Connection): void
   /** Closes a connection whose waiting update was refused when it was finally applied. */
@@ -80,6 +82,8 @@ export class UpdateGate {
 
   /** Applies a validated update from `connection`, or holds it. Throws ProtocolError to refuse. */
   submit(connection: Connection, update: Uint8Array, decoded: DecodedUpdate): void {
+    // A reconnecting client's answer to the relay's step 1 (its whole delete set, all known).
+    if (this.options.novelty.knownToChangeNothing(decoded)) return
     const missing = findMissingDependencies(this.options.doc, decoded)
     if (missing.size > 0) {
       this.hold(connection, update, missing)
@@ -149,7 +153,7 @@ export class UpdateGate {
       }
       decoded = validateUpdate(update, limits).decoded
     }
-    this.options.beforeApply(connection, update)
+    this.options.beforeApply(connection, decoded)
     const steps = estimateConflictSteps(doc, decoded, limits.maxConflictScanSteps)
     if (steps > limits.maxConflictScanSteps) {
       throw new InvalidUpdateError(
