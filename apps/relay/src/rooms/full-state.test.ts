@@ -43,6 +43,24 @@ describe('FullStateCache', () => {
     largeCache.dispose()
   })
 
+  it('shares one encoding between the snapshot (wholeUpdate) and the whole-document answer', () => {
+    const doc = new Y.Doc()
+    doc.getText('t').insert(0, 'hello')
+    const cache = new FullStateCache(doc, 0)
+    const update = cache.wholeUpdate()
+    expect(update).toEqual(Y.encodeStateAsUpdate(doc))
+    const frame = cache.step2For(EMPTY)
+    // The same bytes: the snapshot is a view of the cached frame's end.
+    expect(update.buffer).toBe(frame.buffer)
+    expect(update.byteOffset + update.byteLength).toBe(frame.byteOffset + frame.byteLength)
+    expect(cache.wholeUpdate()).toBe(update)
+    doc.getText('t').insert(5, '!')
+    const changed = cache.wholeUpdate()
+    expect(changed).toEqual(Y.encodeStateAsUpdate(doc))
+    expect(changed.buffer).not.toBe(frame.buffer)
+    cache.dispose()
+  })
+
   it("answers the document's own state vector (an up-to-date client) from the cache until it changes", () => {
     const doc = new Y.Doc()
     doc.getText('t').insert(0, 'hello world')

@@ -5,7 +5,9 @@
 // set. Both take time proportional to the document to encode; a room encodes each once and sends
 // the same bytes until the document changes. The whole-document answer is kept only for large
 // documents: below MIN_CACHED_WHOLE_BYTES encoding takes well under a millisecond, and keeping
-// a copy would only double every small document's memory.
+// a copy would only double every small document's memory. The whole-document update is also what
+// a compaction stores as the snapshot, so the two share one encoding: a snapshot taken after a
+// joiner's request costs no encoding, and a joiner after a compaction gets the cached answer.
 import { encodeSyncStep2 } from '@collab/protocol'
 import * as Y from 'yjs'
 
@@ -24,7 +26,8 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 export const MIN_CACHED_WHOLE_BYTES = 16 * 1024
 
 export class FullStateCache {
-  private whole: Uint8Array | null = null
+  /** The whole-document answer; `update` is a view of its last bytes (the update it carries). */
+  private whole: { frame: Uint8Array; update: Uint8Array } | null = null
   private current: { stateVector: Uint8Array; frame: Uint8Array } | null = null
   /** The doc's 'update' listener (a bound method: see RoomAwareness.onUpdate). */
   private readonly invalidate = this.clear.bind(this)
@@ -38,12 +41,7 @@ export class FullStateCache {
 
   /** The sync step 2 frame answering `stateVector`; cached for the two common cases. */
   step2For(stateVector: Uint8Array): Uint8Array {
-    if (isEmptyStateVector(stateVector)) {
-      if (this.whole !== null) return this.whole
-      const whole = encodeSyncStep2(Y.encodeStateAsUpdate(this.doc))
-      if (whole.byteLength >= this.minCachedWholeBytes) this.whole = whole
-      return whole
-    }
+    if (isEmptyStateVector(stateVector)) return this.wholeAnswer().frame
     if (this.current !== null && sameBytes(this.current.stateVector, stateVector)) return this.current.frame
     const frame = encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, stateVector))
     const own = Y.encodeStateVector(this.doc)
@@ -52,9 +50,24 @@ export class FullStateCache {
     return frame
   }
 
+  /** The whole document as one update (what a snapshot stores); shares the cached answer. */
+  wholeUpdate(): Uint8Array {
+    return this.wholeAnswer().update
+  }
+
   dispose(): void {
     this.doc.off('update', this.invalidate)
     this.clear()
+  }
+
+  private wholeAnswer(): { frame: Uint8Array; update: Uint8Array } {
+    if (this.whole !== null) return this.whole
+    const update = Y.encodeStateAsUpdate(this.doc)
+    const frame = encodeSyncStep2(update)
+    // The frame ends with a copy of the update; keep a view of it, not the original as well.
+    const whole = { frame, update: frame.subarray(frame.byteLength - update.byteLength) }
+    if (frame.byteLength >= this.minCachedWholeBytes) this.whole = whole
+    return whole
   }
 
   private clear(): void {

@@ -494,7 +494,7 @@ export class Room implements BackpressureListener {
   /** The live document for a snapshot or fallback write; refused once it holds a half-applied update. */
   private snapshotForStorage(): Uint8Array {
     if (this.tainted) throw new Error(`room ${this.docId} holds a half-applied update; it is not stored`)
-    return Y.encodeStateAsUpdate(this.doc)
+    return this.fullState.wholeUpdate()
   }
 
   /**
