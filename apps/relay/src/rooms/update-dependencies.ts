@@ -96,32 +96,76 @@ function structAt(store: StructStore, id: Y.ID): AnyItem | null {
  * the insert position the way `Item.integrate` does (without splitting anything).
  */
 export function estimateConflictSteps(doc: Y.Doc, update: DecodedUpdate, budget: number): number {
-  const groups = new Map<string, { count: number; item: Y.Item }>()
-  for (const struct of update.structs) {
-    if (!(struct instanceof Y.Item)) continue
-    const key = groupKey(struct)
-    const group = groups.get(key)
-    if (group === undefined) groups.set(key, { count: 1, item: struct })
-    else group.count++
-  }
+  const groups = groupByPosition(update.structs)
   let steps = 0
-  for (const { count, item } of groups.values()) {
-    steps += (count * (count - 1)) / 2
-    if (steps > budget) return steps
-    const cap = Math.ceil((budget - steps) / count) + 1
-    steps += count * existingConflicts(doc, item, cap)
-    if (steps > budget) return steps
+  for (const bucket of groups.values()) {
+    for (const { count, item } of bucket) {
+      steps += (count * (count - 1)) / 2
+      if (steps > budget) return steps
+      const cap = Math.ceil((budget - steps) / count) + 1
+      steps += count * existingConflicts(doc, item, cap)
+      if (steps > budget) return steps
+    }
   }
   return steps
 }
 
-function idKey(id: Y.ID | null): string {
-  return id === null ? '-' : `${id.client}:${id.clock}`
+interface PositionGroup {
+  /** The first item inserted at this position; the others share its origins, parent and key. */
+  item: Y.Item
+  count: number
 }
 
-function groupKey(item: Y.Item): string {
-  const parent = item.parent instanceof Y.ID ? idKey(item.parent) : typeof item.parent === 'string' ? `"${item.parent}` : '-'
-  return `${idKey(item.origin)}|${idKey(item.rightOrigin)}|${parent}|${item.parentSub ?? ''}`
+/**
+ * The update's items grouped by insert position, in a map keyed by a 32-bit hash of the position
+ * (colliding positions share a bucket and are told apart exactly). A whole-document upload has
+ * ~100,000 items, nearly all at distinct positions; string keys cost ~1.4 µs per item there.
+ */
+function groupByPosition(structs: DecodedUpdate['structs']): Map<number, PositionGroup[]> {
+  const buckets = new Map<number, PositionGroup[]>()
+  for (const struct of structs) {
+    if (!(struct instanceof Y.Item)) continue
+    const hash = positionHash(struct)
+    const bucket = buckets.get(hash)
+    if (bucket === undefined) {
+      buckets.set(hash, [{ item: struct, count: 1 }])
+      continue
+    }
+    const group = bucket.find((candidate) => samePosition(candidate.item, struct))
+    if (group === undefined) bucket.push({ item: struct, count: 1 })
+    else group.count++
+  }
+  return buckets
+}
+
+function samePosition(a: Y.Item, b: Y.Item): boolean {
+  return (
+    Y.compareIDs(a.origin, b.origin) &&
+    Y.compareIDs(a.rightOrigin, b.rightOrigin) &&
+    (a.parent instanceof Y.ID && b.parent instanceof Y.ID ? Y.compareIDs(a.parent, b.parent) : a.parent === b.parent) &&
+    a.parentSub === b.parentSub
+  )
+}
+
+function positionHash(item: Y.Item): number {
+  let hash = mixId(0x2545f491, item.origin)
+  hash = mixId(hash, item.rightOrigin)
+  const parent = item.parent
+  hash = parent instanceof Y.ID ? mixId(hash, parent) : mixString(hash, typeof parent === 'string' ? parent : null)
+  return mixString(hash, item.parentSub)
+}
+
+function mixId(hash: number, id: Y.ID | null): number {
+  if (id === null) return Math.imul(hash ^ 0x5bd1e995, 0x1b873593)
+  // `^` keeps the low 32 bits of a clock; a collision only costs an exact comparison.
+  return Math.imul(Math.imul(hash ^ id.client, 0xcc9e2d51) ^ id.clock, 0x1b873593)
+}
+
+function mixString(hash: number, text: string | null): number {
+  if (text === null) return Math.imul(hash ^ 0x27d4eb2f, 0x165667b1)
+  let mixed = Math.imul(hash ^ text.length, 0x85ebca6b)
+  for (let index = 0; index < text.length; index++) mixed = Math.imul(mixed ^ text.charCodeAt(index), 0xc2b2ae35)
+  return mixed
 }
 
 /** Items of `doc` that integrating `item` would scan, counted up to `cap`. */
