@@ -46,6 +46,13 @@ export function frameTypeLabel(frame: Uint8Array): string {
   }
 }
 
+interface PendingMessages {
+  readonly type: string
+  readonly direction: Direction
+  messages: number
+  bytes: number
+}
+
 /** Every metric the relay exports, with small methods for the places that count. */
 export class RelayMetrics {
   readonly registry = new Registry()
@@ -58,14 +65,42 @@ export class RelayMetrics {
   private readonly compactions: Counter
   private readonly compactionBytes: Counter<'stage'>
   private readonly loopDelay: IntervalHistogram
-  private readonly counted = new Map<string, { messages: Counter.Internal; bytes: Counter.Internal }>()
+  /**
+   * Message counts since the last scrape, per direction and type. Every frame in and out is counted,
+   * so the hot path adds to plain numbers; prom-client's counters (a label hash and a map lookup
+   * per `inc`, ~4 µs of relay CPU per relayed update at saturation) get the sums when scraped.
+   */
+  private readonly counted: Record<Direction, Map<string, PendingMessages>> = { in: new Map(), out: new Map() }
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry]
     new Gauge({ name: 'relay_connections', help: 'Open client WebSocket connections', registers, collect() { this.set(sources.connections()) } })
     new Gauge({ name: 'relay_rooms', help: 'Open documents (loading, ready or closing)', registers, collect() { this.set(sources.rooms()) } })
-    this.messages = new Counter({ name: 'relay_messages_total', help: 'WebSocket messages by protocol type and direction', labelNames: ['type', 'direction'], registers })
-    this.bytes = new Counter({ name: 'relay_message_bytes_total', help: 'WebSocket message payload bytes by protocol type and direction', labelNames: ['type', 'direction'], registers })
+    const pendingCounts = (): PendingMessages[] => [...this.counted.in.values(), ...this.counted.out.values()]
+    this.messages = new Counter({
+      name: 'relay_messages_total',
+      help: 'WebSocket messages by protocol type and direction',
+      labelNames: ['type', 'direction'],
+      registers,
+      collect() {
+        for (const pending of pendingCounts()) {
+          if (pending.messages > 0) this.labels(pending.type, pending.direction).inc(pending.messages)
+          pending.messages = 0
+        }
+      },
+    })
+    this.bytes = new Counter({
+      name: 'relay_message_bytes_total',
+      help: 'WebSocket message payload bytes by protocol type and direction',
+      labelNames: ['type', 'direction'],
+      registers,
+      collect() {
+        for (const pending of pendingCounts()) {
+          if (pending.bytes > 0) this.labels(pending.type, pending.direction).inc(pending.bytes)
+          pending.bytes = 0
+        }
+      },
+    })
     this.refusals = new Counter({ name: 'relay_refusals_total', help: 'Connections refused or closed for a client\'s fault, by close code or HTTP status', labelNames: ['code', 'reason'], registers })
     this.awarenessDropped = new Counter({ name: 'relay_awareness_dropped_total', help: 'Awareness entries or frames not applied or not sent (foreign client id, socket behind, read-only…)', labelNames: ['reason'], registers })
     this.fanoutSeconds = new Histogram({
@@ -99,14 +134,14 @@ export class RelayMetrics {
 
   /** Counts `count` messages of one kind (a fan-out counts once with its recipients). */
   message(direction: Direction, type: string, bytes: number, count = 1): void {
-    const key = `${direction}:${type}`
-    let children = this.counted.get(key)
-    if (children === undefined) {
-      children = { messages: this.messages.labels(type, direction), bytes: this.bytes.labels(type, direction) }
-      this.counted.set(key, children)
+    const byType = this.counted[direction]
+    let pending = byType.get(type)
+    if (pending === undefined) {
+      pending = { type, direction, messages: 0, bytes: 0 }
+      byType.set(type, pending)
     }
-    children.messages.inc(count)
-    children.bytes.inc(bytes * count)
+    pending.messages += count
+    pending.bytes += bytes * count
   }
 
   /** A sent frame (or the same frame to `count` recipients). */
