@@ -9,7 +9,8 @@ import * as Y from 'yjs'
  */
 export async function unstoredChanges(store: DocStore, docId: string, liveState: Uint8Array): Promise<Uint8Array | null> {
   const stored = await store.load(docId)
-  const doc = new Y.Doc({ gc: true })
+  // Named, so Yjs does not draw a random uuid (~0.45 ms; see Room).
+  const doc = new Y.Doc({ gc: true, guid: docId })
   try {
     doc.transact(() => {
       for (const record of stored.snapshot === null ? stored.updates : [stored.snapshot, ...stored.updates]) {
