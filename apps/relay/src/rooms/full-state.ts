@@ -70,7 +70,8 @@ export class FullStateCache {
     return whole
   }
 
-  private clear(): void {
+  /** Drops what is cached (also called when the document changed without an update event). */
+  clear(): void {
     this.whole = null
     this.current = null
   }

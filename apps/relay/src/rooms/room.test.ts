@@ -95,6 +95,31 @@ describe('Room', () => {
     expect(copy.getText('t').toString()).toBe('stored')
   })
 
+  it('loads without an update event (Yjs would encode the whole document for it), then serves and follows the document', async () => {
+    const room = new Room('doc', options, (r) => closed.push(r))
+    const events: unknown[] = []
+    room.doc.on('update', (_update: Uint8Array, origin: unknown) => events.push(origin))
+    await timers.advance(0)
+    expect(room.state).toBe('ready')
+    expect(room.doc.getText('t').toString()).toBe('stored')
+    expect(events).toEqual([])
+    // Listeners are back: the next change is an event, and a joiner gets the current document.
+    const a = fakeConnection()
+    room.join(a.connection)
+    const edit = new Y.Doc()
+    Y.applyUpdate(edit, Y.encodeStateAsUpdate(room.doc))
+    edit.getText('t').insert(6, '!')
+    room.receive(a.connection, frame(encodeSyncUpdate(Y.encodeStateAsUpdate(edit, Y.encodeStateVector(room.doc)))))
+    expect(events).toEqual([a.connection])
+    const b = fakeConnection()
+    room.join(b.connection)
+    room.receive(b.connection, frame(encodeSyncStep1(Y.encodeStateVector(new Y.Doc()))))
+    const step2 = b.socket.sent.map((f) => decodeFrame(f)).find((f) => f.type === 'sync-step2')
+    const copy = new Y.Doc()
+    if (step2?.type === 'sync-step2') Y.applyUpdate(copy, step2.update)
+    expect(copy.getText('t').toString()).toBe('stored!')
+  })
+
   it('fans out the same bytes to everyone but the sender and queues them once', async () => {
     const room = new Room('doc', options, (r) => closed.push(r))
     const [a, b, c] = [fakeConnection(), fakeConnection(), fakeConnection()]

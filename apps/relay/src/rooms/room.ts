@@ -83,6 +83,29 @@ export interface CloseRoomOptions {
 const DEFAULT_MAX_QUEUED_FRAMES = 1_024
 
 /**
+ * Runs `apply` with no 'update' listener on `doc`. With one attached, Yjs encodes every
+ * transaction's changes as an update for the event: for a load that is the whole document
+ * (~40 ms for automerge-paper's 240 KB, ten times that for a 10× document), which every listener
+ * ignores (LOAD_ORIGIN). `apply` must be synchronous, so nothing else can miss an event meanwhile;
+ * lib0's Observable keeps its listeners in `_observers` (if that ever changes, this only costs the
+ * encoding again).
+ */
+function withoutUpdateEvents(doc: Y.Doc, apply: () => void): void {
+  const observers = (doc as unknown as { _observers?: unknown })._observers
+  const listeners = observers instanceof Map ? (observers.get('update') as unknown) : undefined
+  if (!(observers instanceof Map) || listeners === undefined) {
+    apply()
+    return
+  }
+  observers.delete('update')
+  try {
+    apply()
+  } finally {
+    observers.set('update', listeners)
+  }
+}
+
+/**
  * One open document: a Y.Doc (gc on) and its awareness, the connections editing it, and its
  * write path to storage. Loaded once; frames that arrive while it loads wait in per-connection
  * queues, so nobody is ever served the empty document.
@@ -310,15 +333,20 @@ export class Room implements BackpressureListener {
   private applyStored(stored: StoredDoc): void {
     const records = stored.snapshot === null ? stored.updates : [stored.snapshot, ...stored.updates]
     let corrupt = 0
-    this.doc.transact(() => {
-      for (const record of records) {
-        try {
-          Y.applyUpdate(this.doc, record, LOAD_ORIGIN)
-        } catch {
-          corrupt++
+    withoutUpdateEvents(this.doc, () => {
+      this.doc.transact(() => {
+        for (const record of records) {
+          try {
+            Y.applyUpdate(this.doc, record, LOAD_ORIGIN)
+          } catch {
+            corrupt++
+          }
         }
-      }
-    }, LOAD_ORIGIN)
+      }, LOAD_ORIGIN)
+    })
+    // Nothing reads them before the room is ready, but they must not outlive a load unannounced.
+    this.fullState.clear()
+    this.novelty.clear()
     if (corrupt > 0) {
       this.options.logger.error({ docId: this.docId, corrupt, records: records.length }, 'stored records failed to apply')
     }

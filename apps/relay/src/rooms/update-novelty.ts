@@ -72,7 +72,8 @@ export class DocumentNovelty {
     return false
   }
 
-  private clear(): void {
+  /** Drops what is cached (also called when the document changed without an update event). */
+  clear(): void {
     this.deleted = null
   }
 }
