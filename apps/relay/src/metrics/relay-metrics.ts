@@ -77,30 +77,22 @@ export class RelayMetrics {
     new Gauge({ name: 'relay_connections', help: 'Open client WebSocket connections', registers, collect() { this.set(sources.connections()) } })
     new Gauge({ name: 'relay_rooms', help: 'Open documents (loading, ready or closing)', registers, collect() { this.set(sources.rooms()) } })
     const pendingCounts = (): PendingMessages[] => [...this.counted.in.values(), ...this.counted.out.values()]
-    this.messages = new Counter({
-      name: 'relay_messages_total',
-      help: 'WebSocket messages by protocol type and direction',
-      labelNames: ['type', 'direction'],
-      registers,
-      collect() {
-        for (const pending of pendingCounts()) {
-          if (pending.messages > 0) this.labels(pending.type, pending.direction).inc(pending.messages)
-          pending.messages = 0
-        }
-      },
-    })
-    this.bytes = new Counter({
-      name: 'relay_message_bytes_total',
-      help: 'WebSocket message payload bytes by protocol type and direction',
-      labelNames: ['type', 'direction'],
-      registers,
-      collect() {
-        for (const pending of pendingCounts()) {
-          if (pending.bytes > 0) this.labels(pending.type, pending.direction).inc(pending.bytes)
-          pending.bytes = 0
-        }
-      },
-    })
+    /** A counter that takes one field of the pending counts when scraped. */
+    const scrapedCounter = (name: string, help: string, field: 'messages' | 'bytes'): Counter<'type' | 'direction'> =>
+      new Counter({
+        name,
+        help,
+        labelNames: ['type', 'direction'],
+        registers,
+        collect() {
+          for (const pending of pendingCounts()) {
+            if (pending[field] > 0) this.labels(pending.type, pending.direction).inc(pending[field])
+            pending[field] = 0
+          }
+        },
+      })
+    this.messages = scrapedCounter('relay_messages_total', 'WebSocket messages by protocol type and direction', 'messages')
+    this.bytes = scrapedCounter('relay_message_bytes_total', 'WebSocket message payload bytes by protocol type and direction', 'bytes')
     this.refusals = new Counter({ name: 'relay_refusals_total', help: 'Connections refused or closed for a client\'s fault, by close code or HTTP status', labelNames: ['code', 'reason'], registers })
     this.awarenessDropped = new Counter({ name: 'relay_awareness_dropped_total', help: 'Awareness entries or frames not applied or not sent (foreign client id, socket behind, read-only…)', labelNames: ['reason'], registers })
     this.fanoutSeconds = new Histogram({

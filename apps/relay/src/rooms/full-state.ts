@@ -10,6 +10,7 @@
 // joiner's request costs no encoding, and a joiner after a compaction gets the cached answer.
 import { encodeSyncStep2 } from '@collab/protocol'
 import * as Y from 'yjs'
+import { DocumentCache } from './document-cache'
 
 /** `Y.encodeStateVector` of an empty document: one varint 0 (no clients). */
 function isEmptyStateVector(stateVector: Uint8Array): boolean {
@@ -25,18 +26,16 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 /** Whole-document answers smaller than this are encoded per request, not kept. */
 export const MIN_CACHED_WHOLE_BYTES = 16 * 1024
 
-export class FullStateCache {
+export class FullStateCache extends DocumentCache {
   /** The whole-document answer; `update` is a view of its last bytes (the update it carries). */
   private whole: { frame: Uint8Array; update: Uint8Array } | null = null
   private current: { stateVector: Uint8Array; frame: Uint8Array } | null = null
-  /** The doc's 'update' listener (a bound method: see RoomAwareness.onUpdate). */
-  private readonly invalidate = this.clear.bind(this)
 
   constructor(
-    private readonly doc: Y.Doc,
+    doc: Y.Doc,
     private readonly minCachedWholeBytes = MIN_CACHED_WHOLE_BYTES,
   ) {
-    doc.on('update', this.invalidate)
+    super(doc)
   }
 
   /** The sync step 2 frame answering `stateVector`; cached for the two common cases. */
@@ -55,11 +54,6 @@ export class FullStateCache {
     return this.wholeAnswer().update
   }
 
-  dispose(): void {
-    this.doc.off('update', this.invalidate)
-    this.clear()
-  }
-
   private wholeAnswer(): { frame: Uint8Array; update: Uint8Array } {
     if (this.whole !== null) return this.whole
     const update = Y.encodeStateAsUpdate(this.doc)
@@ -70,7 +64,6 @@ export class FullStateCache {
     return whole
   }
 
-  /** Drops what is cached (also called when the document changed without an update event). */
   clear(): void {
     this.whole = null
     this.current = null

@@ -6,6 +6,7 @@
 // binary search per range and is not applied at all.
 import type { DecodedUpdate } from '@collab/protocol'
 import * as Y from 'yjs'
+import { DocumentCache } from './document-cache'
 
 /**
  * Below this many deleted ranges an update is left to `Y.applyUpdate` unless the document's delete
@@ -15,17 +16,15 @@ export const MIN_RANGES_TO_BUILD = 16
 
 type DeleteSet = ReturnType<typeof Y.createDeleteSetFromStructStore>
 
-export class DocumentNovelty {
+export class DocumentNovelty extends DocumentCache {
   /** Sorted, maximal deleted ranges per client of the document; null until needed after a change. */
   private deleted: DeleteSet | null = null
-  /** The doc's 'update' listener (a bound method: see RoomAwareness.onUpdate). */
-  private readonly invalidate = this.clear.bind(this)
 
   constructor(
-    private readonly doc: Y.Doc,
+    doc: Y.Doc,
     private readonly minRangesToBuild = MIN_RANGES_TO_BUILD,
   ) {
-    doc.on('update', this.invalidate)
+    super(doc)
   }
 
   /**
@@ -44,11 +43,6 @@ export class DocumentNovelty {
     if (this.hasNewStructs(decoded)) return false
     if (this.deleted === null && countRanges(decoded.deletes) < this.minRangesToBuild) return false
     return !this.hasNewDeletions(decoded.deletes)
-  }
-
-  dispose(): void {
-    this.doc.off('update', this.invalidate)
-    this.clear()
   }
 
   private hasNewStructs(decoded: DecodedUpdate): boolean {
@@ -72,7 +66,6 @@ export class DocumentNovelty {
     return false
   }
 
-  /** Drops what is cached (also called when the document changed without an update event). */
   clear(): void {
     this.deleted = null
   }
