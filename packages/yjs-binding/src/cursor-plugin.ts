@@ -28,7 +28,23 @@ export interface CursorPluginOptions {
   cursorBuilder?(user: CursorUser, clientId: number): HTMLElement
   /** Attributes of the selection highlight. */
   selectionAttrs?(user: CursorUser, clientId: number): DecorationAttrs
+  /**
+   * After edits (anyone's), how long the document must stay unchanged before the cursors are
+   * redrawn from awareness; default {@link CURSOR_SETTLE_MS}. Until then they are mapped through
+   * the edits.
+   */
+  settleMs?: number
 }
+
+/**
+ * Remote carets follow edits by mapping (exact for typing and deleting around them); a diff of
+ * the document can map a caret next to a repeated character to the wrong side of it, so once the
+ * document has been quiet this long they are drawn again from their Yjs positions. Redrawing
+ * after every edit instead was a second view update per remote keystroke on every page that shows
+ * a caret (~2–4 ms each on a 100k-character document), and the typist's awareness, which moves
+ * their caret exactly, arrives within the relay's awareness interval anyway.
+ */
+export const CURSOR_SETTLE_MS = 300
 
 export function defaultCursor(user: CursorUser): HTMLElement {
   const caret = document.createElement('span')
@@ -107,12 +123,26 @@ export function cursorPlugin(binding: Binding, awareness: Awareness, options: Cu
     },
     view(view: EditorView) {
       let timer: ReturnType<typeof setTimeout> | null = null
+      let settleTimer: ReturnType<typeof setTimeout> | null = null
+      const cancelSettle = (): void => {
+        if (settleTimer !== null) clearTimeout(settleTimer)
+        settleTimer = null
+      }
       const refresh = (): void => {
         if (timer !== null) return
         timer = setTimeout(() => {
           timer = null
+          // A redraw reads every position from Yjs: it settles what edits mapped so far.
+          cancelSettle()
           if (!view.isDestroyed) view.dispatch(view.state.tr.setMeta(REFRESH_META, true).setMeta('addToHistory', false))
         }, 0)
+      }
+      const settleLater = (): void => {
+        cancelSettle()
+        settleTimer = setTimeout(() => {
+          settleTimer = null
+          refresh()
+        }, options.settleMs ?? CURSOR_SETTLE_MS)
       }
       const publish = (): void => {
         const current = awareness.getLocalState()
@@ -150,12 +180,13 @@ export function cursorPlugin(binding: Binding, awareness: Awareness, options: Cu
       view.dom.addEventListener('focusout', publish)
       return {
         update(updated, previous) {
-          // Remote edits move what relative positions resolve to: redraw from awareness.
-          if (updated.state.doc !== previous.doc && mayDraw()) refresh()
+          // Edits moved the cursors by mapping; redraw from Yjs once the document is quiet.
+          if (updated.state.doc !== previous.doc && mayDraw()) settleLater()
           if (updated.state.doc !== previous.doc || !updated.state.selection.eq(previous.selection)) publish()
         },
         destroy() {
           if (timer !== null) clearTimeout(timer)
+          cancelSettle()
           awareness.off('change', onAwareness)
           view.dom.removeEventListener('focusin', publish)
           view.dom.removeEventListener('focusout', publish)

@@ -14,7 +14,7 @@ afterEach(() => {
   for (const view of views.splice(0)) view.destroy()
 })
 
-function editor() {
+function editor(settleMs = 40) {
   const ydoc = new Y.Doc()
   const awareness = new Awareness(ydoc)
   const binding = bindDoc(ydoc, schema)
@@ -22,7 +22,7 @@ function editor() {
   const state = EditorState.create({
     schema,
     doc: binding.syncedDoc,
-    plugins: [syncPlugin(binding), cursorPlugin(binding, awareness, { readUser: () => ({ name: 'Ada', color: '#ff0000' }) })],
+    plugins: [syncPlugin(binding), cursorPlugin(binding, awareness, { readUser: () => ({ name: 'Ada', color: '#ff0000' }), settleMs })],
   })
   const view: EditorView = new EditorView(document.body.appendChild(document.createElement('div')), {
     state,
@@ -61,18 +61,28 @@ describe('cursor plugin', () => {
     expect(cursorPluginKey.getState(ed.view.state)?.find()).toEqual([])
   })
 
-  it('still redraws them after a local edit when a remote cursor is shown', async () => {
+  it('maps a shown remote cursor through edits and redraws it once the document is quiet', async () => {
     const ed = editor()
     ed.view.dispatch(ed.view.state.tr.setSelection(TextSelection.create(ed.view.state.doc, 1)))
     ed.type('ab')
     await settle()
-    addRemoteCaret(ed, 1)
+    addRemoteCaret(ed, 1) // between "a" and "b": document position 2
     await settle()
-    expect(cursorPluginKey.getState(ed.view.state)?.find()).toHaveLength(1)
+    const caretAt = () => cursorPluginKey.getState(ed.view.state)?.find().map((decoration) => decoration.from)
+    expect(caretAt()).toEqual([2])
     const before = ed.redraws()
-    ed.type('c')
-    await settle()
+    // A burst of edits before the caret: it moves with the text at once, without a redraw.
+    ed.view.dispatch(ed.view.state.tr.setSelection(TextSelection.create(ed.view.state.doc, 1)))
+    for (const letter of 'xyz') {
+      ed.type(letter)
+      await settle()
+    }
+    expect(caretAt()).toEqual([5])
+    expect(ed.redraws()).toBe(before)
+    // Quiet for settleMs: one redraw from the Yjs positions, which agrees.
+    await new Promise((resolve) => setTimeout(resolve, 80))
     expect(ed.redraws()).toBe(before + 1)
-    expect(cursorPluginKey.getState(ed.view.state)?.find()).toHaveLength(1)
+    expect(caretAt()).toEqual([5])
+    expect(ed.view.state.doc.textContent).toBe('xyzab')
   })
 })

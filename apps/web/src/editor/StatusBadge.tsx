@@ -1,10 +1,21 @@
 import type { SyncClient } from '@collab/sync-client'
-import { useSyncExternalStore } from 'react'
+import { useMemo, useSyncExternalStore } from 'react'
 import { presentStatus } from './status-text'
+import { createThrottledStore, UI_REFRESH_INTERVAL_MS } from './throttled-store'
 
-/** Connection and save state, as the contract's `connection-status` element. */
+/**
+ * Connection and save state, as the contract's `connection-status` element. Throttled (see
+ * throttled-store.ts): each keystroke sets the status twice (pending, then confirmed by the
+ * relay), so while someone types the badge changes at most once per UI_REFRESH_INTERVAL_MS
+ * instead of flickering twice per keystroke; it always catches up with the latest status within
+ * that interval ("Saved" still only once the relay confirmed every change).
+ */
 export function StatusBadge({ client }: { client: SyncClient }) {
-  const status = useSyncExternalStore(client.subscribe, client.getStatus)
+  const statusStore = useMemo(
+    () => createThrottledStore({ get: client.getStatus, subscribe: client.subscribe }, (status) => status, { intervalMs: UI_REFRESH_INTERVAL_MS }),
+    [client],
+  )
+  const status = useSyncExternalStore(statusStore.subscribe, statusStore.get)
   const presentation = presentStatus(status)
   const canRetry = status.connection !== 'online' && (status.nextRetryAtMs !== null || status.permanentError !== null)
   return (

@@ -4,6 +4,7 @@ import type { EditorView } from 'prosemirror-view'
 import { Fragment, memo, useMemo, useSyncExternalStore } from 'react'
 import { redo as redoCommand, undo as undoCommand } from '@collab/yjs-binding'
 import type { StateStore } from './state-store'
+import { createThrottledStore, UI_REFRESH_INTERVAL_MS } from './throttled-store'
 import { toolbarIcon } from './toolbar-icons'
 
 /** What a button needs, whether it comes from the editor package or is undo/redo. */
@@ -67,18 +68,39 @@ export interface ToolbarProps {
   items: readonly ToolbarItem[]
 }
 
+/** Whether each button (in toolbar order) is active and enabled. */
+type ButtonStates = readonly { active: boolean; enabled: boolean }[]
+
+function sameButtonStates(a: ButtonStates | null, b: ButtonStates | null): boolean {
+  if (a === null || b === null) return a === b
+  return a.length === b.length && a.every((button, index) => button.active === b[index]?.active && button.enabled === b[index]?.enabled)
+}
+
 /**
- * Formatting toolbar; active states follow the selection on every transaction. It subscribes to
- * the editor state itself, so a keystroke re-renders the toolbar (and only the buttons whose
- * state changed), not the whole editor page: that render runs before the keystroke is painted.
+ * Formatting toolbar; active states follow the selection. It subscribes to the editor state
+ * itself, not the whole editor page, and through a throttled store: the command checks behind
+ * the buttons take time proportional to the document, and every React commit while the editor
+ * has focus walks the editor's DOM (see throttled-store.ts). So the buttons are derived at most
+ * once per UI_REFRESH_INTERVAL_MS while someone types, and the toolbar re-renders only when a
+ * button changes.
  */
 export const Toolbar = memo(function Toolbar({ view, state: store, items }: ToolbarProps) {
-  const state = useSyncExternalStore(store.subscribe, store.get)
   const actions = useMemo(
     () => [...HISTORY_ACTIONS, ...items].sort((a, b) => (GROUP_OF[a.id] ?? 9) - (GROUP_OF[b.id] ?? 9)),
     [items],
   )
-  if (state === null) return null
+  const buttonStore = useMemo(
+    () =>
+      createThrottledStore(
+        store,
+        (state): ButtonStates | null =>
+          state === null ? null : actions.map((action) => ({ active: action.isActive(state), enabled: action.isEnabled(state) })),
+        { intervalMs: UI_REFRESH_INTERVAL_MS, equals: sameButtonStates },
+      ),
+    [store, actions],
+  )
+  const buttons = useSyncExternalStore(buttonStore.subscribe, buttonStore.get)
+  if (buttons === null) return null
   return (
     <div className="toolbar" role="toolbar" aria-label="Formatting">
       {actions.map((action, index) => {
@@ -87,7 +109,7 @@ export const Toolbar = memo(function Toolbar({ view, state: store, items }: Tool
         return (
           <Fragment key={action.id}>
             {newGroup && <span className="toolbar-divider" aria-hidden="true" />}
-            <ToolbarButton action={action} view={view} active={action.isActive(state)} enabled={action.isEnabled(state)} />
+            <ToolbarButton action={action} view={view} active={buttons[index]?.active ?? false} enabled={buttons[index]?.enabled ?? false} />
           </Fragment>
         )
       })}
