@@ -62,7 +62,7 @@ export const typingScenario: Scenario = {
         `N ∈ {${size.clients.join(', ')}} clients on one document (the typists included); latency = arrival at each other client − send, over every (update, receiver) pair.`,
         'Server CPU = (utime + stime) of the server process during the typing window ÷ the window; event-loop delay from the probe inside each server.',
         `All servers run at once (idle but one); ${size.rounds} round(s), each running every N on every server in turn; each server's figures come from its round with the lowest p99 (its least disturbed run on this shared machine).`,
-        'Clients offer permessage-deflate as browsers do; only **ours (WS_COMPRESSION=awareness)** accepts it, so its typists compress every update and the relay inflates each one (an extra column showing what the opt-in costs in latency).',
+        'Clients offer permessage-deflate as browsers do; only **ours (WS_COMPRESSION=awareness)** accepts it (an extra column). The typists\' updates are below the load clients\' 1 KiB compression threshold, so they travel uncompressed even there; browsers would compress each one.',
       ],
       tables: [],
       targets: [],

@@ -3,12 +3,13 @@
 // the DOM mutation in each other page, on the shared clock); and the local keystroke latency while
 // typing into a ~100k-character document. Ours only: the web app is ours.
 import { spawnSync } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from '@playwright/test'
 import type { SizeName } from '../config/bench-config'
 import { docSize, docText, fillDocument, installRecorder, installWireRecorder, readRecord, readWire, type PageRecord } from '../browser/page-probes'
 import type { Row, ScenarioReport } from '../report/report-types'
-import { REPO_DIR } from '../paths'
+import { REPO_DIR, RESULTS_DIR } from '../paths'
 import { spawnUnpinned } from '../servers/affinity'
 import type { RunningServer } from '../servers/server-process'
 import { loadTrace } from '../traces/trace'
@@ -123,6 +124,30 @@ async function openPages(browser: Browser, server: RunningServer, docId: string,
   return pages
 }
 
+/**
+ * Records V8 CPU profiles of the typing page and of one receiving page (Chrome DevTools Protocol)
+ * while `body` runs; written to bench-results/profiles/s7-<label>-page<n>.cpuprofile, readable with
+ * src/report/profile-summary.ts like the relay's.
+ */
+async function withPageProfiles<T>(pages: readonly Page[], label: string, body: () => Promise<T>): Promise<T> {
+  const profiled = pages.slice(0, 2)
+  const sessions = await Promise.all(profiled.map((page) => page.context().newCDPSession(page)))
+  for (const session of sessions) {
+    await session.send('Profiler.enable')
+    await session.send('Profiler.setSamplingInterval', { interval: 200 })
+    await session.send('Profiler.start')
+  }
+  const result = await body()
+  const dir = join(RESULTS_DIR, 'profiles')
+  mkdirSync(dir, { recursive: true })
+  for (const [index, session] of sessions.entries()) {
+    const { profile } = await session.send('Profiler.stop')
+    writeFileSync(join(dir, `s7-${label}-page${index + 1}.cpuprofile`), JSON.stringify(profile))
+    await session.detach()
+  }
+  return result
+}
+
 async function typeAndMeasure(pages: Page[], name: string, keystrokes: number, gapMs: number): Promise<BrowserCase & { texts: string[] }> {
   const [typist] = pages as [Page, ...Page[]]
   const sizeBefore = await typist.evaluate(docSize)
@@ -202,7 +227,9 @@ export const browserScenario: Scenario = {
           const docId = `s7-${context.runTag}-${randomTag()}`
           const pages = await openPages(browser, server, docId, size.pages)
           if (text !== '') await pages[0]!.evaluate(fillDocument, text)
-          const result = await typeAndMeasure(pages, name, size.keystrokes, size.gapMs)
+          const measure = (): Promise<BrowserCase & { texts: string[] }> => typeAndMeasure(pages, name, size.keystrokes, size.gapMs)
+          const label = text === '' ? 'empty' : '100k'
+          const result = context.config.profile === 'off' ? await measure() : await withPageProfiles(pages, label, measure)
           const { texts, ...measured } = result
           cases.push(measured)
           const same = texts.every((t) => t === texts[0])
