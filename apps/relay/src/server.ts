@@ -1,6 +1,7 @@
 // Entry point: read the configuration, open storage, listen, and shut down gracefully on
 // SIGTERM/SIGINT. Everything else lives in app.ts.
 import { DEFAULT_MAX_SNAPSHOT_BYTES, DEFAULT_MAX_UPDATE_BYTES, MemoryDocStore, openDocStore, type DocStore } from '@collab/storage'
+import type { FastifyBaseLogger } from 'fastify'
 import { buildApp } from './app'
 import { ConfigError, configHelp, loadConfig, type RelayConfig } from './config'
 
@@ -39,6 +40,12 @@ async function main(): Promise<void> {
     maxUpdateBytes: Math.max(DEFAULT_MAX_UPDATE_BYTES, config.limits.maxDocumentBytes),
     maxSnapshotBytes: Math.max(DEFAULT_MAX_SNAPSHOT_BYTES, config.limits.maxDocumentBytes * 2),
   }
+  // The store opens before the app and its logger exist; a checkpoint fallback can only come
+  // after writes, so the callback finds the logger set by then.
+  let appLog: FastifyBaseLogger | null = null
+  const onCheckpointFallback = (error: Error): void => {
+    appLog?.warn({ err: error }, 'SQLite checkpoint thread failed; checkpoints run inside commits again')
+  }
   try {
     store =
       config.persistence === 'off'
@@ -46,7 +53,7 @@ async function main(): Promise<void> {
         : await openDocStore(
             config.databaseUrl !== null
               ? { databaseUrl: config.databaseUrl, ...storageLimits }
-              : { dataDir: config.dataDir, ...storageLimits },
+              : { dataDir: config.dataDir, ...storageLimits, onCheckpointFallback },
           )
   } catch (error) {
     // PostgreSQL errors name the database without its password.
@@ -55,6 +62,7 @@ async function main(): Promise<void> {
   }
 
   const app = await buildApp({ store, config })
+  appLog = app.log
   if (config.persistence === 'off') {
     app.log.warn({ persistence: 'off' }, 'persistence is off: documents live only in memory and are lost on restart')
   }

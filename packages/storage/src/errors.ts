@@ -151,6 +151,21 @@ export class SchemaVersionError extends StorageError {
   }
 }
 
+/**
+ * The thread that checkpoints a SQLite database's WAL could not start, failed or exited. The
+ * store keeps working and checkpoints inline instead (see `onCheckpointFallback`).
+ */
+export class CheckpointWorkerError extends StorageError {
+  override readonly name: string = 'CheckpointWorkerError'
+  constructor(
+    readonly path: string,
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Checkpoint worker for ${path} failed: ${detail}`, options)
+  }
+}
+
 function describeValue(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value)
   if (typeof value === 'string') return JSON.stringify(value.length > 80 ? value.slice(0, 80) + '…' : value)

@@ -1,5 +1,6 @@
 export type { CompactionLockResult, DocStats, DocStore, DocSummary, StoredDoc } from './doc-store'
 export {
+  CheckpointWorkerError,
   CorruptRecordError,
   InvalidArgumentError,
   InvalidSeqError,
@@ -27,6 +28,8 @@ export {
 export { SQLITE_SCHEMA_VERSION } from './sqlite-schema'
 export { MemoryDocStore, type MemoryDocStoreOptions } from './memory-store'
 export type { SyncFile } from './wal-sync'
+export type { CheckpointMode } from './wal-checkpointer'
+export type { CheckpointWorkerConfig, CheckpointWorkerFactory } from './checkpoint-worker'
 export {
   DEFAULT_POSTGRES_CONNECT_TIMEOUT_MS,
   DEFAULT_POSTGRES_POOL_SIZE,

@@ -1,12 +1,23 @@
 // The embedded default adapter: one SQLite file per data directory, through better-sqlite3.
 // better-sqlite3 is synchronous, so each method runs to completion inside its call; the async
-// signatures exist for adapters that talk to a server.
+// signatures exist for adapters that talk to a server. By default no fsync runs inside those
+// calls: WalSync makes commits durable on the thread pool, WalCheckpointer has a worker thread
+// checkpoint the WAL.
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
+import type { CheckpointWorkerFactory } from './checkpoint-worker'
 import type { CompactionLockResult, DocStats, DocStore, DocSummary, StoredDoc } from './doc-store'
-import { InvalidSeqError, StaleSnapshotError, StoreClosedError, StorageUnavailableError } from './errors'
+import {
+  InvalidArgumentError,
+  InvalidSeqError,
+  StaleSnapshotError,
+  StoreClosedError,
+  StorageUnavailableError,
+  type CheckpointWorkerError,
+} from './errors'
 import { mapStorageFailure } from './sqlite-errors'
+import { MAX_WAL_BYTES, WalCheckpointer, type CheckpointMode } from './wal-checkpointer'
 import { WalSync, type SyncFile } from './wal-sync'
 import { initializeNewDatabase, migrate, requireCurrentSchema } from './sqlite-schema'
 import {
@@ -52,6 +63,20 @@ export interface SqliteDocStoreOptions {
   readOnly?: boolean
   /** How writes are made durable (fsync of the WAL file); injected by tests. */
   syncFile?: SyncFile
+  /**
+   * Who folds the WAL back into the database file: `'worker'` (default) checkpoints on a worker
+   * thread with its own connection, started with the first checkpoint; `'inline'` leaves it to
+   * SQLite, inside the commit that takes the WAL past 1,000 pages (blocking the event loop while
+   * it syncs the WAL and the database file). Read-only stores never checkpoint.
+   */
+  checkpoints?: CheckpointMode
+  /**
+   * Called once, asynchronously, if the checkpoint worker cannot start or dies; the store then
+   * checkpoints inline for the rest of its life (worth a log line). Must not throw.
+   */
+  onCheckpointFallback?: (error: CheckpointWorkerError) => void
+  /** Creates the checkpoint worker thread; injected by tests. */
+  startCheckpointWorker?: CheckpointWorkerFactory
 }
 
 interface DocRow {
@@ -128,7 +153,7 @@ function configure(db: Database.Database, options: SqliteDocStoreOptions, path: 
   // resolved write survives power loss too, as with FULL (see wal-sync.ts).
   db.pragma('synchronous = NORMAL')
   // Without a limit the -wal file stays at its high-water mark after a checkpoint.
-  db.pragma('journal_size_limit = 67108864')
+  db.pragma(`journal_size_limit = ${MAX_WAL_BYTES}`)
   if (options.maxDatabaseBytes !== undefined) {
     const pageSize = db.pragma('page_size', { simple: true }) as number
     db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxDatabaseBytes / pageSize))}`)
@@ -142,6 +167,9 @@ export class SqliteDocStore implements DocStore {
   private readonly limits: PayloadLimits
   private readonly now: () => number
   private readonly walSync: WalSync
+  /** Null for read-only stores. */
+  private readonly checkpointer: WalCheckpointer | null
+  private closing: Promise<void> | null = null
 
   private constructor(
     /** Absolute or relative path of the database file. */
@@ -153,6 +181,15 @@ export class SqliteDocStore implements DocStore {
     this.statements = prepareStatements(db)
     this.limits = resolvePayloadLimits(options)
     this.walSync = new WalSync(path, options.syncFile)
+    this.checkpointer = db.readonly
+      ? null
+      : new WalCheckpointer(db, {
+          databasePath: path,
+          mode: options.checkpoints ?? 'worker',
+          busyTimeoutMs: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
+          startWorker: options.startCheckpointWorker,
+          onFallback: options.onCheckpointFallback,
+        })
     const clock = options.now ?? Date.now
     // updated_at_ms is a STRICT INTEGER column; an injected clock may return fractions.
     this.now = () => Math.floor(clock())
@@ -167,6 +204,9 @@ export class SqliteDocStore implements DocStore {
     resolvePayloadLimits(options)
     if (options.busyTimeoutMs !== undefined) requirePositiveInteger('busyTimeoutMs', options.busyTimeoutMs)
     if (options.maxDatabaseBytes !== undefined) requirePositiveInteger('maxDatabaseBytes', options.maxDatabaseBytes)
+    if (options.checkpoints !== undefined && options.checkpoints !== 'worker' && options.checkpoints !== 'inline') {
+      throw new InvalidArgumentError('checkpoints', options.checkpoints, "'worker' or 'inline'")
+    }
     const path = join(options.dataDir, SQLITE_FILE_NAME)
     let db: Database.Database | undefined
     try {
@@ -228,7 +268,7 @@ export class SqliteDocStore implements DocStore {
       const bytes = updates.reduce((sum, update) => sum + update.byteLength, 0)
       // IMMEDIATE takes the write lock up front: a deferred transaction that reads first can hit
       // SQLITE_BUSY on upgrade, which busy_timeout does not retry.
-      return db.transaction((): number => {
+      const committedSeq = db.transaction((): number => {
         this.statements.ensureDoc.run(docId, nowMs)
         const row = this.statements.bumpLog.get(updates.length, updates.length, bytes, nowMs, docId)
         if (row === undefined) throw new Error(`docs row for ${JSON.stringify(docId)} vanished inside its transaction`)
@@ -236,6 +276,8 @@ export class SqliteDocStore implements DocStore {
         for (const update of updates) this.statements.insertUpdate.run(row.doc_key, ++seq, update)
         return row.last_seq
       }).immediate()
+      this.checkpointer?.committed(bytes)
+      return committedSeq
     })
     await this.durable('append to', docId)
     return lastSeq
@@ -262,7 +304,8 @@ export class SqliteDocStore implements DocStore {
         const log = this.statements.measureLog.get(docKey) ?? { entries: 0, bytes: 0 }
         this.statements.setSnapshotMeta.run(upToSeq, snapshot.byteLength, log.entries, log.bytes, nowMs, docKey)
       }).immediate()
-      this.reclaimFreePagesIfAbove(db, RECLAIM_THRESHOLD_BYTES)
+      const reclaimedBytes = this.reclaimFreePagesIfAbove(db, RECLAIM_THRESHOLD_BYTES)
+      this.checkpointer?.committed(snapshot.byteLength + reclaimedBytes)
     })
     await this.durable('replace the snapshot of', docId)
   }
@@ -300,21 +343,27 @@ export class SqliteDocStore implements DocStore {
         this.statements.deleteSnapshot.run(row.doc_key)
         this.statements.deleteDoc.run(row.doc_key)
       }).immediate()
-      this.reclaimFreePagesIfAbove(db, RECLAIM_THRESHOLD_BYTES)
+      // Freed pages join the free list mostly unwritten; the vacuum is what can add many frames.
+      this.checkpointer?.committed(this.reclaimFreePagesIfAbove(db, RECLAIM_THRESHOLD_BYTES))
     })
     await this.durable('delete', docId)
   }
 
   /**
    * Compaction and deletes leave free pages inside the file; appends reuse them, so only a large
-   * surplus is worth handing back (incremental vacuum moves pages, which costs writes).
+   * surplus is worth handing back (incremental vacuum moves pages, which costs writes). Returns
+   * the free bytes it vacuumed, a rough measure of what the move wrote to the WAL.
    */
-  private reclaimFreePagesIfAbove(db: Database.Database, thresholdBytes: number): void {
+  private reclaimFreePagesIfAbove(db: Database.Database, thresholdBytes: number): number {
     try {
-      if ((this.statements.freeBytes.get() ?? 0) >= thresholdBytes) db.pragma('incremental_vacuum')
+      const freeBytes = this.statements.freeBytes.get() ?? 0
+      if (freeBytes < thresholdBytes) return 0
+      db.pragma('incremental_vacuum')
+      return freeBytes
     } catch {
       // The write it follows is committed; failing here would report it as failed. Free pages
       // simply stay for appends to reuse.
+      return 0
     }
   }
 
@@ -339,10 +388,19 @@ export class SqliteDocStore implements DocStore {
     )
   }
 
-  async close(): Promise<void> {
+  /** Stops the checkpoint worker, then checkpoints and closes. Later calls share the first. */
+  close(): Promise<void> {
+    this.closing ??= this.closeOnce()
+    return this.closing
+  }
+
+  private async closeOnce(): Promise<void> {
     const db = this.db
     if (db === null) return
     this.db = null
+    // The worker's connection must be gone first: only the last connection to close deletes the
+    // WAL (and -shm) file.
+    await this.checkpointer?.close()
     // Hands free pages back and folds the WAL into the main file, so a closed data dir is one
     // file of about the size of what it stores.
     try {

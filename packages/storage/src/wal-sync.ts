@@ -4,8 +4,11 @@
 // store therefore commits with `synchronous = NORMAL` (SQLite writes the WAL frames, the commit is
 // safe from a process crash at once) and makes it safe from power loss by fsyncing the WAL file on
 // libuv's thread pool before the write resolves: the same guarantee FULL gives, off the loop.
-// NORMAL still syncs the WAL before and the database after every checkpoint, so frames a
-// checkpoint moves into the database file and later overwrites stay durable there.
+// Checkpoints, which copy WAL frames into the database file, run off the loop too, on a worker
+// thread's own connection (wal-checkpointer.ts; inline on the store's connection only as a
+// fallback). Every checkpointing connection uses NORMAL, which syncs the WAL before and the
+// database after each checkpoint, so frames are durable in the database file before a
+// restarted WAL overwrites them.
 import { open } from 'node:fs/promises'
 
 /** Flushes a file's data to stable storage. */
