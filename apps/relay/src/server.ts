@@ -53,7 +53,7 @@ async function main(): Promise<void> {
         : await openDocStore(
             config.databaseUrl !== null
               ? { databaseUrl: config.databaseUrl, ...storageLimits }
-              : { dataDir: config.dataDir, ...storageLimits, onCheckpointFallback },
+              : { dataDir: config.dataDir, ...storageLimits, onCheckpointFallback, checkpointThreadAtOpen: true },
           )
   } catch (error) {
     // PostgreSQL errors name the database without its password.

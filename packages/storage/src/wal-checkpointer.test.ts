@@ -150,6 +150,16 @@ describe('checkpoints on a worker thread', () => {
     expect(workers.requests).toBe(1)
   })
 
+  it('starts the worker when the store opens with checkpointThreadAtOpen', async () => {
+    const workers = observeWorkers()
+    const store = open({ startCheckpointWorker: workers.factory, checkpointThreadAtOpen: true })
+    expect(workers.started).toHaveLength(1)
+    expect(workers.requests).toBe(0)
+    await appendSmall(store, Math.ceil(CHECKPOINT_AFTER_FRAMES / estimateWalFrames(80, PAGE_BYTES)))
+    expect(workers.started).toHaveLength(1)
+    expect(workers.requests).toBe(1)
+  })
+
   it('checkpoints the WAL on the worker, so the next write restarts it', async () => {
     const workers = observeWorkers()
     const store = open({ startCheckpointWorker: workers.factory })

@@ -52,6 +52,8 @@ export interface WalCheckpointerOptions {
   startWorker?: CheckpointWorkerFactory | undefined
   /** Told (once, asynchronously) when the worker could not start or died; must not throw. */
   onFallback?: ((error: CheckpointWorkerError) => void) | undefined
+  /** Start the worker now instead of with the first checkpoint wanted. */
+  startWorkerNow?: boolean | undefined
 }
 
 /**
@@ -77,6 +79,7 @@ export class WalCheckpointer {
     else db.pragma('wal_autocheckpoint = 0')
     this.pageSize = db.pragma('page_size', { simple: true }) as number
     this.maxWalFrames = Math.ceil(MAX_WAL_BYTES / this.pageSize)
+    if (this.mode === 'worker' && options.startWorkerNow === true) this.startWorker()
   }
 
   /** Call after every committed write transaction with the bytes it stored. Never throws. */
