@@ -158,6 +158,9 @@ async function relayAppPlugin(fastify: FastifyInstance, options: RelayAppOptions
       maxPayload: config.limits.maxFrameBytes,
       maxFragments: MAX_MESSAGE_FRAGMENTS,
       allowSynchronousEvents: true,
+      // The relay tracks its sockets itself (`connections`); ws's own Set would add an entry and
+      // a 'close' listener closure to every socket (~150 bytes each).
+      clientTracking: false,
       // WS_COMPRESSION=awareness: negotiated so awareness broadcasts can go compressed (see
       // connection/compression.ts); ws itself never compresses (threshold ∞, compress: false).
       perMessageDeflate: config.compression === 'awareness' ? { ...PER_MESSAGE_DEFLATE } : false,
@@ -173,7 +176,11 @@ async function relayAppPlugin(fastify: FastifyInstance, options: RelayAppOptions
       await rooms.closeAll(timers.now() + config.shutdownTimeoutMs)
       // After the rooms flushed: peers drop our clients' presence when they see our BYE.
       await cluster?.close()
+      // ws's close() waits only for the clients it tracks (none, see clientTracking): wait for
+      // ours to finish their close handshake (or ws's close timeout) here.
+      const closed = [...connections].map((connection) => new Promise((resolve) => connection.socket.once('close', resolve)))
       for (const connection of connections) connection.close(CloseCode.ServiceRestart)
+      await Promise.all(closed)
       await new Promise<void>((resolve) => fastify.websocketServer.close(() => resolve()))
     },
   })

@@ -12,6 +12,8 @@ class FakeTcp {
   /** Each flush: the frames that left together in one write. */
   flushes: number[][] = []
   destroyed = false
+  /** What arrived from the peer (Node's `bytesRead`). */
+  bytesRead = 0
   private pending: number[] = []
 
   cork(): void {
@@ -96,5 +98,20 @@ describe('Connection writes', () => {
     expect(tcp.flushes).toEqual([[10], [20_000]])
     await tick()
     expect(tcp.flushes).toEqual([[10], [20_000]])
+  })
+})
+
+describe('Connection heartbeat', () => {
+  it('is heard from when anything arrived since the previous beat, and at the first beat', () => {
+    const tcp = new FakeTcp()
+    const connection = connectionOver(tcp)
+    tcp.bytesRead = 230 // the upgrade request
+    expect(connection.heardFromSinceLastBeat()).toBe(true)
+    expect(connection.heardFromSinceLastBeat()).toBe(false)
+    tcp.bytesRead += 6 // a pong
+    expect(connection.heardFromSinceLastBeat()).toBe(true)
+    tcp.bytesRead += 40 // a message, no pong
+    expect(connection.heardFromSinceLastBeat()).toBe(true)
+    expect(connection.heardFromSinceLastBeat()).toBe(false)
   })
 })

@@ -28,10 +28,14 @@ export interface ConnectionOptions {
   metrics?: RelayMetrics | null
   /**
    * The TCP socket under `socket`. Given, every frame sent to it within one tick of the event
-   * loop leaves in one write (see `write`).
+   * loop leaves in one write (see `write`), and the heartbeat reads what arrived on it
+   * (see `heardFromSinceLastBeat`).
    */
   tcp?: Socket | null
 }
+
+/** What {@link Connection.awarenessClientIds} reads before a connection introduced any id. */
+const NO_CLIENT_IDS: ReadonlySet<number> = new Set()
 
 const UNLIMITED_SEND_BUFFER: SendBufferLimits = {
   softLimitBytes: Number.POSITIVE_INFINITY,
@@ -52,10 +56,6 @@ const TERMINATE_AFTER_CLOSE_MS = 1_000
  */
 export class Connection {
   readonly id = nextConnectionId++
-  /** Awareness client ids this connection introduced; only these it may change. */
-  readonly awarenessClientIds = new Set<number>()
-  /** Cleared before each ping, set by the pong (or any message): false at the next ping = dead. */
-  alive = true
   readonly role: AccessRole
   /** Message budget; the sync route takes one token per frame and bills the work after. */
   readonly rate: TokenBucket
@@ -72,6 +72,11 @@ export class Connection {
   private readonly metrics: RelayMetrics | null
   private readonly tcp: Socket | null
   private closeCode: number | null = null
+  /** The TCP socket's bytesRead at the last heartbeat; -1 before the first. */
+  private bytesReadAtBeat = -1
+  // Created with the first id: an empty Set is ~150 bytes, and a connection without presence
+  // (a reader, a light client) never introduces one.
+  private ownedClientIds: Set<number> | null = null
   /** Bytes written to the corked TCP socket in this tick (not buffered in the backpressure sense). */
   private corkedBytes = 0
   private corked = false
@@ -91,7 +96,7 @@ export class Connection {
     this.metrics = options.metrics ?? null
     this.tcp = options.tcp ?? null
     const rate = options.rate ?? { perSecond: Number.POSITIVE_INFINITY, burst: Number.POSITIVE_INFINITY }
-    this.rate = new TokenBucket(rate.perSecond, rate.burst, () => this.timers.now())
+    this.rate = new TokenBucket(rate.perSecond, rate.burst, this.timers)
     this.sendBuffer = new SendBuffer(options.sendBuffer ?? UNLIMITED_SEND_BUFFER, this.timers, new SendBufferReports(this))
   }
 
@@ -102,6 +107,38 @@ export class Connection {
 
   get readOnly(): boolean {
     return this.role === 'read'
+  }
+
+  /**
+   * Heartbeat, once per ping interval: false when nothing at all (no pong, no message) arrived
+   * from the peer since the previous call, true otherwise and on the first call. Read from the
+   * TCP socket's byte count rather than set by a 'pong' listener: one on every socket was ~150
+   * bytes of each. Always true without `tcp` (unit tests).
+   */
+  heardFromSinceLastBeat(): boolean {
+    if (this.tcp === null) return true
+    const bytesRead = this.tcp.bytesRead
+    const heard = this.bytesReadAtBeat === -1 || bytesRead !== this.bytesReadAtBeat
+    this.bytesReadAtBeat = bytesRead
+    return heard
+  }
+
+  /** Awareness client ids this connection introduced; only these it may change. */
+  get awarenessClientIds(): ReadonlySet<number> {
+    return this.ownedClientIds ?? NO_CLIENT_IDS
+  }
+
+  /** Records an awareness client id this connection introduced. */
+  ownAwarenessClient(clientId: number): void {
+    this.ownedClientIds ??= new Set()
+    this.ownedClientIds.add(clientId)
+  }
+
+  /** Forgets every awareness client id it introduced (it closed) and returns them. */
+  releaseAwarenessClients(): number[] {
+    const ids = this.ownedClientIds === null ? [] : [...this.ownedClientIds]
+    this.ownedClientIds = null
+    return ids
   }
 
   /** True while its buffer is past the soft limit (droppable frames are skipped). */

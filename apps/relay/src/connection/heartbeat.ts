@@ -18,12 +18,11 @@ export interface HeartbeatOptions {
 export function startHeartbeat(options: HeartbeatOptions): () => void {
   const beat = (): void => {
     for (const connection of options.connections()) {
-      if (!connection.alive) {
+      if (!connection.heardFromSinceLastBeat()) {
         options.onDead?.(connection)
         connection.terminate()
         continue
       }
-      connection.alive = false
       try {
         connection.socket.ping()
       } catch {

@@ -49,7 +49,7 @@ export class AddressLimits {
     if (bucket === undefined) {
       if (this.roomOpens.size >= SWEEP_AT_ADDRESSES) this.sweep()
       const perMinute = this.options.maxRoomOpensPerIpPerMinute
-      bucket = new TokenBucket(perMinute / 60, perMinute, this.options.now)
+      bucket = new TokenBucket(perMinute / 60, perMinute, this.options)
       this.roomOpens.set(address, bucket)
     }
     return bucket.take(1)

@@ -5,7 +5,7 @@ import { TokenBucket } from './token-bucket'
 describe('TokenBucket', () => {
   it('allows a burst, then the sustained rate; charges put it in debt, capped at one burst', () => {
     let nowMs = 0
-    const bucket = new TokenBucket(10, 5, () => nowMs)
+    const bucket = new TokenBucket(10, 5, { now: () => nowMs })
     for (let i = 0; i < 5; i++) expect(bucket.take()).toBe(true)
     expect(bucket.take()).toBe(false)
     nowMs += 100 // one token

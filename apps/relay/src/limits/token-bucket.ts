@@ -1,3 +1,8 @@
+/** The clock a bucket reads, in milliseconds (`Timers` is one). */
+export interface Clock {
+  now(): number
+}
+
 /**
  * A token bucket on an injected clock: `ratePerSecond` tokens flow in, at most `burst` are kept.
  * {@link take} pays up front (refused when the bucket cannot cover it); {@link charge} bills work
@@ -10,10 +15,12 @@ export class TokenBucket {
   constructor(
     private readonly ratePerSecond: number,
     private readonly burst: number,
-    private readonly now: () => number,
+    // An object shared by every bucket rather than a closure: a connection's bucket would
+    // otherwise hold a closure and its context of its own (~100 bytes).
+    private readonly clock: Clock,
   ) {
     this.tokens = burst
-    this.lastMs = now()
+    this.lastMs = clock.now()
   }
 
   /** Tokens available right now (negative while in debt). */
@@ -43,7 +50,7 @@ export class TokenBucket {
   }
 
   private refill(): void {
-    const nowMs = this.now()
+    const nowMs = this.clock.now()
     const elapsedMs = nowMs - this.lastMs
     this.lastMs = nowMs
     if (elapsedMs > 0) this.tokens = Math.min(this.burst, this.tokens + (elapsedMs * this.ratePerSecond) / 1000)

@@ -59,6 +59,7 @@ describe('RoomAwareness', () => {
   it('an echo of a departed client does not bring it back', () => {
     room.apply(alice, [entry(1, 3, { name: 'A' })])
     room.removeConnection(alice)
+    expect([...alice.awarenessClientIds]).toEqual([])
     expect(room.apply(bob, [entry(1, 3, { name: 'A' })])).toBe(1)
     expect(states()).toEqual({})
   })

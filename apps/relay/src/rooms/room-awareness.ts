@@ -68,11 +68,10 @@ export class RoomAwareness {
 
   /** Removes every state the connection owns (it closed). */
   removeConnection(connection: Connection): void {
-    const ids = [...connection.awarenessClientIds]
+    const ids = connection.releaseAwarenessClients()
     for (const id of ids) {
       if (this.owners.get(id) === connection) this.owners.delete(id)
     }
-    connection.awarenessClientIds.clear()
     awarenessProtocol.removeAwarenessStates(this.awareness, ids, connection)
   }
 
@@ -119,7 +118,7 @@ export class RoomAwareness {
       return false
     }
     this.owners.set(entry.clientId, connection)
-    connection.awarenessClientIds.add(entry.clientId)
+    connection.ownAwarenessClient(entry.clientId)
     return true
   }
 

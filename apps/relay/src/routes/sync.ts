@@ -1,7 +1,7 @@
 import { CloseCode } from '@collab/protocol'
 import type { FastifyInstance } from 'fastify'
-import type { RawData } from 'ws'
 import type { OriginPolicy } from '../auth/origin-policy'
+import { TokenExpiries } from '../auth/token-expiry'
 import type { RelayConfig } from '../config'
 import { Connection } from '../connection/connection'
 import type { AddressLimits } from '../limits/address-limits'
@@ -36,7 +36,9 @@ export const SYNC_ROUTE = '/sync/:docId'
 export async function syncRoutes(fastify: FastifyInstance, options: SyncRouteOptions): Promise<void> {
   const { rooms, connections, config, timers, addressLimits, metrics } = options
   fastify.decorateRequest('relayGrant', null)
-  const context: SyncSessionContext = { config, timers, connections, addressLimits, metrics, log: fastify.log, wallClockMs: options.wallClockMs }
+  const expiries = new TokenExpiries(timers, options.wallClockMs)
+  fastify.addHook('onClose', async () => expiries.dispose())
+  const context: SyncSessionContext = { config, timers, connections, addressLimits, metrics, log: fastify.log, expiries, wallClockMs: options.wallClockMs }
   // Shared by every connection (each would otherwise hold its own copy).
   const rate = { perSecond: config.limits.maxMessagesPerSecond, burst: config.limits.messageBurst }
   const sendBuffer = {
@@ -54,16 +56,14 @@ export async function syncRoutes(fastify: FastifyInstance, options: SyncRouteOpt
     (socket, request) => {
       // Everything the connection needs from the request is read here: nothing below may keep
       // `request` (and with it the upgrade's HTTP objects) alive for the socket's life.
-      const { docId } = request.params
+      // An open room's copy of the id: its connections share one string instead of one each.
+      const docId = rooms.get(request.params.docId)?.docId ?? request.params.docId
       const grant = request.relayGrant
       const ip = request.ip
       const reqId = request.id
       const connection = new Connection(socket, docId, ip, { role: grant?.role ?? 'write', timers, metrics, rate, sendBuffer, tcp: request.raw.socket })
-      let session: SyncSession | null = null
-      releaseUpgradeRequest(socket, request, (error: Error) => {
-        if (session !== null) session.failed(error)
-        else fastify.log.info({ reqId, docId, err: error }, 'websocket error')
-      })
+      // A refused socket logs its errors through a closure; an admitted one through its session.
+      releaseUpgradeRequest(socket, request, (error: Error) => fastify.log.info({ reqId, docId, err: error }, 'websocket error'))
       if (rooms.closing) {
         connection.close(CloseCode.ServiceRestart)
         return
@@ -84,14 +84,7 @@ export async function syncRoutes(fastify: FastifyInstance, options: SyncRouteOpt
       addressLimits.connected(ip)
       connections.add(connection)
       room.join(connection)
-      const started = new SyncSession(context, connection, room, reqId, grant)
-      session = started
-      started.start()
-      socket.on('message', (data: RawData, isBinary: boolean) => started.receive(data, isBinary))
-      socket.on('pong', () => {
-        connection.alive = true
-      })
-      socket.once('close', () => started.closed())
+      new SyncSession(context, connection, room, reqId, grant?.expiresAtMs ?? null).start(socket)
     },
   )
 }
