@@ -2,7 +2,7 @@ import { setBlockType, toggleMark } from 'prosemirror-commands'
 import { NodeRange } from 'prosemirror-model'
 import type { NodeType } from 'prosemirror-model'
 import { liftListItem, wrapInList } from 'prosemirror-schema-list'
-import { NodeSelection, TextSelection } from 'prosemirror-state'
+import { NodeSelection, Selection, TextSelection } from 'prosemirror-state'
 import type { Command, EditorState } from 'prosemirror-state'
 import { findWrapping, liftTarget } from 'prosemirror-transform'
 import { schema, toHeadingLevel } from './schema'
@@ -20,6 +20,21 @@ export const toggleItalic: Command = toggleMark(schema.marks.em)
 export const toggleStrike: Command = toggleMark(schema.marks.strike)
 /** Toggle inline code. */
 export const toggleCode: Command = toggleMark(schema.marks.code)
+
+/**
+ * Moves the caret to the start or end of the document (`extend`: the selection's head goes there
+ * and its anchor stays), scrolled into view. Bound to Mod-Home/Mod-End: the browser's own move
+ * follows layout, which it skips for off-screen blocks of a long document (content-visibility),
+ * and there it stopped at the start of the last block instead of the end of the text.
+ */
+export function moveToDocumentEdge(edge: 'start' | 'end', extend = false): Command {
+  return (state, dispatch) => {
+    const target = edge === 'start' ? Selection.atStart(state.doc) : Selection.atEnd(state.doc)
+    const selection = extend ? TextSelection.between(state.doc.resolve(state.selection.anchor), target.$head) : target
+    dispatch?.(state.tr.setSelection(selection).scrollIntoView())
+    return true
+  }
+}
 
 /** Turn the selected textblocks into paragraphs. */
 export const setParagraph: Command = setBlockType(schema.nodes.paragraph)

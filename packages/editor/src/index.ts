@@ -4,6 +4,7 @@ export { allowedLinkSchemes, isSafeHref, maxHrefLength, sanitizeHref, UnsafeHref
 export {
   insertHardBreak,
   insertHorizontalRule,
+  moveToDocumentEdge,
   removeLink,
   setCodeBlock,
   setHeading,

@@ -33,6 +33,7 @@ describe('buildKeymap', () => {
     for (const name of [
       'Mod-z', 'Shift-Mod-z', 'Mod-y', 'Mod-b', 'Mod-i', 'Mod-Shift-s', 'Mod-e', 'Enter', 'Tab', 'Shift-Tab',
       'Mod-Enter', 'Shift-Enter', 'Mod-Alt-0', 'Mod-Alt-1', 'Mod-Alt-2', 'Mod-Alt-3', 'Backspace',
+      'Mod-Home', 'Mod-End', 'Shift-Mod-Home', 'Shift-Mod-End', 'Meta-ArrowUp', 'Meta-ArrowDown', 'Shift-Meta-ArrowUp', 'Shift-Meta-ArrowDown',
     ]) {
       expect(typeof keys[name], name).toBe('function')
     }
@@ -90,6 +91,26 @@ describe('key presses through a view', () => {
   it('Tab outside a list is left to the browser (focus moves on)', () => {
     const v = open(doc(p('a')))
     expect(press(v, 'Tab')).toBe(false)
+  })
+
+  it('Mod-Home and Mod-End move the caret to the start and end of the document', () => {
+    const v = open(doc(h(1, 'Title'), ul(li(p('one')), li(p('two'))), p('last line')), 'two', 1)
+    expect(press(v, 'Mod-End')).toBe(true)
+    expect(v.state.selection.empty).toBe(true)
+    expect(v.state.selection.head).toBe(v.state.doc.content.size - 1)
+    expect(press(v, 'Mod-Home')).toBe(true)
+    expect(v.state.selection.empty).toBe(true)
+    expect(v.state.selection.head).toBe(1)
+  })
+
+  it('Shift-Mod-End and Shift-Mod-Home extend the selection from where it was', () => {
+    const v = open(doc(p('first'), p('middle'), p('last')), 'middle', 3)
+    const anchor = v.state.selection.anchor
+    expect(press(v, 'Shift-Mod-End')).toBe(true)
+    expect([v.state.selection.anchor, v.state.selection.head]).toEqual([anchor, v.state.doc.content.size - 1])
+    expect(press(v, 'Shift-Mod-Home')).toBe(true)
+    expect([v.state.selection.anchor, v.state.selection.head]).toEqual([anchor, 1])
+    expect(v.state.doc.eq(doc(p('first'), p('middle'), p('last')))).toBe(true)
   })
 
   it('Mod-Enter and Shift-Enter insert hard breaks', () => {

@@ -2,7 +2,7 @@ import { chainCommands, exitCode, newlineInCode, setBlockType, toggleMark } from
 import { undoInputRule } from 'prosemirror-inputrules'
 import { liftListItem, sinkListItem, splitListItem } from 'prosemirror-schema-list'
 import type { Command } from 'prosemirror-state'
-import { insertHardBreak } from './commands'
+import { insertHardBreak, moveToDocumentEdge } from './commands'
 import type { EditorSchema } from './schema'
 
 /** Undo/redo come from outside so the web app can pass the Yjs binding's (undo only your own edits). */
@@ -42,6 +42,13 @@ export function buildKeymap(schema: EditorSchema, history: HistoryCommands): Key
   bind(['Enter'], splitListItem(item))
   bind(['Tab'], sinkListItem(item))
   bind(['Shift-Tab'], liftListItem(item))
+
+  // Start and end of the document (Cmd-Up/Down on macOS), moved by ProseMirror rather than by the
+  // browser, whose move needs layout that long documents skip off screen (see the command).
+  bind(['Mod-Home', 'Meta-ArrowUp'], moveToDocumentEdge('start'))
+  bind(['Mod-End', 'Meta-ArrowDown'], moveToDocumentEdge('end'))
+  bind(['Shift-Mod-Home', 'Shift-Meta-ArrowUp'], moveToDocumentEdge('start', true))
+  bind(['Shift-Mod-End', 'Shift-Meta-ArrowDown'], moveToDocumentEdge('end', true))
 
   bind(['Mod-Alt-0'], setBlockType(schema.nodes.paragraph))
   for (const level of [1, 2, 3] as const) {

@@ -3,6 +3,7 @@ import type { SyncClient } from '@collab/sync-client'
 import { bindDoc, cursorPlugin, redo, syncPlugin, undo, undoPlugin } from '@collab/yjs-binding'
 import { EditorState } from 'prosemirror-state'
 import { EditorView } from 'prosemirror-view'
+import { longDocumentPlugin } from './long-document-plugin'
 import { placeholderPlugin } from './placeholder-plugin'
 import { readAwarenessUser } from './presence'
 import { remoteSelectionAttrs } from './remote-cursors'
@@ -33,7 +34,7 @@ export function createCollabView(mount: HTMLElement, client: SyncClient, options
         schema,
         undo,
         redo,
-        extraPlugins: [placeholderPlugin('Start writing…')],
+        extraPlugins: [placeholderPlugin('Start writing…'), longDocumentPlugin()],
       }),
     ],
   })
