@@ -4,6 +4,7 @@ import { fromBase64, toBase64 } from 'lib0/buffer'
 import type { LocalPersistenceState, Timers } from './api'
 import type { SavedState } from './save-tracker'
 import { browserStorage, openLocalJournal } from './local-journal'
+import { batchRemoteWrites } from './replica-writes'
 import { decodeStateVectorSafe } from './status'
 
 /** IndexedDB database holding one document's replica. */
@@ -55,13 +56,19 @@ export function openLocalStore(options: LocalStoreOptions): LocalStore {
   let state: LocalPersistenceState = 'loading'
   let destroyed = false
   const persistence = new IndexeddbPersistence(localDatabaseName(options.docId), doc)
+  const isRemoteOrigin = options.isRemoteOrigin ?? (() => false)
   const journal = openLocalJournal({
     docId: options.docId,
     doc,
     persistence,
     storage: options.journalStorage === undefined ? browserStorage() : options.journalStorage,
-    isRemoteOrigin: options.isRemoteOrigin ?? (() => false),
+    isRemoteOrigin,
   })
+  // After the journal: re-applying its entries (during this call) must not ask isRemoteOrigin.
+  const replicaWrites = batchRemoteWrites({ persistence, doc, isRemoteOrigin, timers })
+  // Relay updates still waiting for their write go out before the page is gone.
+  const flushOnHide = (): void => replicaWrites.flush()
+  globalThis.addEventListener?.('pagehide', flushOnHide)
   const setState = (next: LocalPersistenceState): void => {
     if (state === next || destroyed) return
     state = next
@@ -98,6 +105,8 @@ export function openLocalStore(options: LocalStoreOptions): LocalStore {
     async destroy() {
       finishLoad(null, state)
       destroyed = true
+      globalThis.removeEventListener?.('pagehide', flushOnHide)
+      replicaWrites.flush()
       journal.destroy()
       try {
         await persistence.destroy()

@@ -5,7 +5,9 @@ import { IndexeddbPersistence } from 'y-indexeddb'
 import { toBase64 } from 'lib0/buffer'
 import { journalKey } from '../src/local-journal'
 import { decodeSavedState, encodeSavedState, localDatabaseName, openLocalStore } from '../src/local-store'
+import { REMOTE_WRITE_DELAY_MS, batchRemoteWrites } from '../src/replica-writes'
 import { realTimers } from '../src/timers'
+import { FakeClock } from './fake-clock'
 import { MiniRelay, waitFor } from './mini-relay'
 import { freshDocId, openClient, type TestClient } from './helpers'
 
@@ -53,6 +55,68 @@ describe('y-indexeddb replica (fake-indexeddb)', () => {
     for (const bad of [42, null, '', '{', '{"pendingChanges":-1,"savedStateVector":null}', '{"pendingChanges":1.5,"savedStateVector":null}', '{"pendingChanges":1,"savedStateVector":"!!"}', '{"pendingChanges":1,"savedStateVector":"/w=="}']) {
       expect(decodeSavedState(bad)).toBeNull()
     }
+  })
+})
+
+/** Entries in a replica's update log (a read-only transaction: it waits for earlier writes). */
+function countUpdates(persistence: IndexeddbPersistence): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = persistence.db!.transaction(['updates'], 'readonly').objectStore('updates').count()
+    request.onsuccess = () => resolve(request.result)
+    request.onerror = () => reject(request.error ?? new Error('count failed'))
+  })
+}
+
+describe('replica writes of relay updates', () => {
+  const RELAY = Symbol('relay')
+
+  async function reopenText(docId: string): Promise<string> {
+    const doc = new Y.Doc()
+    const persistence = new IndexeddbPersistence(localDatabaseName(docId), doc)
+    await persistence.whenSynced
+    await persistence.destroy()
+    return text(doc)
+  }
+
+  it('gathers relay updates into one write, and a local edit writes them first', async () => {
+    const docId = freshDocId('batch')
+    const doc = new Y.Doc()
+    const persistence = new IndexeddbPersistence(localDatabaseName(docId), doc)
+    await persistence.whenSynced
+    const clock = new FakeClock()
+    batchRemoteWrites({ persistence, doc, isRemoteOrigin: (origin) => origin === RELAY, timers: clock })
+    const peer = new Y.Doc()
+    peer.on('update', (update: Uint8Array) => Y.applyUpdate(doc, update, RELAY))
+    const initial = await countUpdates(persistence)
+
+    peer.getText('t').insert(0, 'abc')
+    peer.getText('t').insert(3, 'def')
+    expect(await countUpdates(persistence)).toBe(initial)
+    clock.advance(REMOTE_WRITE_DELAY_MS - 1)
+    expect(await countUpdates(persistence)).toBe(initial)
+    clock.advance(1)
+    expect(await countUpdates(persistence)).toBe(initial + 1)
+
+    // The local edit is made on the relay's "g": both are written, the relay's first.
+    peer.getText('t').insert(6, 'g')
+    doc.getText('t').insert(7, '!')
+    expect(await countUpdates(persistence)).toBe(initial + 3)
+    clock.advance(REMOTE_WRITE_DELAY_MS)
+    expect(await countUpdates(persistence)).toBe(initial + 3)
+    await persistence.destroy()
+    expect(await reopenText(docId)).toBe('abcdefg!')
+  })
+
+  it('writes relay updates still gathered when the local store closes', async () => {
+    const docId = freshDocId('batch-close')
+    const doc = new Y.Doc()
+    const store = openLocalStore({ docId, doc, enabled: true, loadTimeoutMs: 5000, timers: realTimers, onStateChange: () => {}, isRemoteOrigin: (origin) => origin === RELAY })
+    await store.whenLoaded
+    const peer = new Y.Doc()
+    peer.getText('t').insert(0, 'from the relay')
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(peer), RELAY)
+    await store.destroy()
+    expect(await reopenText(docId)).toBe('from the relay')
   })
 })
 
