@@ -51,6 +51,11 @@ export function inlineOf(node: PMNode): readonly Inline[] {
 
 /** The leaf blocks of `doc` in order, each with its container path. */
 export function flattenDoc(doc: PMNode): PmLine[] {
+  return flattenChildren(doc, 0, doc.childCount)
+}
+
+/** The leaf blocks of top-level children `from` to `to` (exclusive) of `doc`, as in `flattenDoc`. */
+export function flattenChildren(doc: PMNode, from: number, to: number): PmLine[] {
   const lines: PmLine[] = []
   // One entry per open container; `started` flips once its first leaf has been emitted.
   const stack: { first: ContainerData; rest: ContainerData; started: boolean }[] = []
@@ -69,6 +74,8 @@ export function flattenDoc(doc: PMNode): PmLine[] {
     node.forEach((child, offset) => visit(child, pos + 1 + offset))
     stack.pop()
   }
-  doc.forEach((child, offset) => visit(child, offset))
+  doc.forEach((child, offset, index) => {
+    if (index >= from && index < to) visit(child, offset)
+  })
   return lines
 }

@@ -44,13 +44,24 @@ export function blockFrom(map: Y.Map<unknown>): BlockData {
   }
 }
 
-interface DeltaOp {
+/** One operation of `Y.XmlText.toDelta()`. */
+export interface DeltaOp {
   insert?: unknown
   attributes?: unknown
 }
 
 /** All lines of the content text, in order; always at least one. */
 export function readLines(text: Y.XmlText): YLine[] {
+  return linesIn(text.toDelta() as DeltaOp[], 0, Infinity) as YLine[]
+}
+
+/**
+ * The lines between Yjs offsets `from` and `to` of a text whose delta is `ops`. Both offsets must
+ * fall between lines (at 0, right after a boundary, or at the end). The whole text (from 0 to its
+ * end) always has at least one line; a part of it may have none. Null when an offset falls inside
+ * a run of text (the caller's idea of where the lines are is wrong).
+ */
+export function linesIn(ops: readonly DeltaOp[], from: number, to: number): YLine[] | null {
   const lines: YLine[] = []
   let inline: Inline[] = []
   const endLine = (boundary: Y.Map<unknown> | null): void => {
@@ -58,8 +69,19 @@ export function readLines(text: Y.XmlText): YLine[] {
     lines.push({ inline, block, boundary, length: inlineLength(inline) + (boundary === null ? 0 : 1) })
     inline = []
   }
-  for (const op of text.toDelta() as DeltaOp[]) {
+  let offset = 0
+  let reachedEnd = true
+  for (const op of ops) {
     const insert = op.insert
+    const length = typeof insert === 'string' ? insert.length : 1
+    const at = offset
+    offset += length
+    if (offset <= from) continue
+    if (at >= to) {
+      reachedEnd = false
+      break
+    }
+    if (at < from || offset > to) return null
     if (typeof insert === 'string') {
       inline.push({ kind: 'text', text: insert, marks: marksFrom(op.attributes) })
     } else if (insert instanceof Y.Map) {
@@ -72,6 +94,6 @@ export function readLines(text: Y.XmlText): YLine[] {
       inline.push({ kind: 'atom', type: '', attrs: {}, marks: [] })
     }
   }
-  if (inline.length > 0 || lines.length === 0) endLine(null)
+  if (inline.length > 0 || (lines.length === 0 && from === 0 && reachedEnd)) endLine(null)
   return lines
 }

@@ -100,6 +100,26 @@ interface OpenContainer {
 
 /** The document for `lines`: containers regrouped from each line's path. */
 export function renderDoc(schema: Schema, lines: readonly RenderLine[], leafOf = (line: RenderLine) => renderLeaf(schema, line)): PMNode {
+  const root = renderBlocks(schema, lines, leafOf)
+  const doc = createSafely(schema.topNodeType, {}, Fragment.from(root))
+  if (doc !== null) return doc
+  // The containers do not fit the document at all: show the blocks without them. (Blocks are
+  // never changed by where they sit: the binding reuses them across renders.)
+  const leaves: PMNode[] = []
+  const collect = (node: PMNode): void => {
+    if (node.isTextblock || node.isLeaf) leaves.push(node)
+    else node.forEach(collect)
+  }
+  root.forEach(collect)
+  return schema.topNodeType.create(null, leaves)
+}
+
+/**
+ * The top-level blocks for `lines`, as `renderDoc` puts them in the document. Lines group into
+ * containers only with their neighbours, so the blocks of a run of lines that starts a group (see
+ * `startsGroup`) and is followed by a line that starts one are the same wherever the run sits.
+ */
+export function renderBlocks(schema: Schema, lines: readonly RenderLine[], leafOf = (line: RenderLine) => renderLeaf(schema, line)): PMNode[] {
   const root: PMNode[] = []
   const open: OpenContainer[] = []
   const close = (): void => {
@@ -128,17 +148,14 @@ export function renderDoc(schema: Schema, lines: readonly RenderLine[], leafOf =
     ;(open.at(-1)?.children ?? root).push(leaf)
   }
   while (open.length > 0) close()
-  const doc = createSafely(schema.topNodeType, {}, Fragment.from(fitChildren(schema.topNodeType, root)))
-  if (doc !== null) return doc
-  // The containers do not fit the document at all: show the blocks without them. (Blocks are
-  // never changed by where they sit: the binding reuses them across renders.)
-  const leaves: PMNode[] = []
-  const collect = (node: PMNode): void => {
-    if (node.isTextblock || node.isLeaf) leaves.push(node)
-    else node.forEach(collect)
-  }
-  root.forEach(collect)
-  return schema.topNodeType.create(null, leaves)
+  return fitChildren(schema.topNodeType, root)
+}
+
+/** Whether line `line` opens a new top-level group after `previous` (null: it is the first line). */
+export function startsGroup(previous: RenderLine | null, line: RenderLine): boolean {
+  const want = line.block?.path[0]
+  const have = previous?.block?.path[0]
+  return want === undefined || have === undefined || want.start || want.type !== have.type || !jsonEqual(want.attrs, have.attrs)
 }
 
 /** Unwraps the containers `type` cannot hold as children (e.g. a list item outside a list). */

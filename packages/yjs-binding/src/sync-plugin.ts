@@ -84,9 +84,10 @@ export function syncPlugin(binding: Binding): Plugin<SyncState> {
         if (anchor === view.state.selection.anchor && head === view.state.selection.head) return
         view.dispatch(view.state.tr.setSelection(TextSelection.between(doc.resolve(anchor), doc.resolve(head))).setMeta('addToHistory', false))
       }
-      const render = (): void => {
+      const render = (events?: readonly Y.YEvent<Y.AbstractType<unknown>>[]): void => {
         if (destroyed || view.isDestroyed) return
-        const { lines, doc } = binding.readYjs()
+        const reading = binding.readYjs(events)
+        const doc = reading.doc
         const tr = replaceDocument(view.state.tr, view.state.doc, doc)
         tr.setMeta('addToHistory', false).setMeta(REMOTE_META, true)
         rendering = true
@@ -97,16 +98,16 @@ export function syncPlugin(binding: Binding): Plugin<SyncState> {
         }
         const shown = view.state.doc
         if (shown.eq(doc)) {
-          binding.adopt(lines, shown)
+          binding.adoptReading(reading, shown)
         } else {
           // Another plugin changed the document in response: write that change as our own.
-          binding.adopt(lines, doc)
+          binding.adopt(reading.lines, doc)
           binding.writeDoc(shown)
         }
         restore()
       }
-      const observer = (_events: Y.YEvent<Y.AbstractType<unknown>>[], transaction: Y.Transaction): void => {
-        if (transaction.origin !== binding.origin) render()
+      const observer = (events: Y.YEvent<Y.AbstractType<unknown>>[], transaction: Y.Transaction): void => {
+        if (transaction.origin !== binding.origin) render(events)
       }
       binding.text.observeDeep(observer)
       // Yjs may have changed between building the state and mounting the view.

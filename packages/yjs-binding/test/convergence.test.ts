@@ -208,43 +208,76 @@ function checkMarkers(peers: readonly Peer[], seen: Map<Peer, Set<string>>, afte
   }
 }
 
+/** A document of `blocks` top-level blocks: paragraphs, headings, nested lists and quotes. */
+function longDocument(blocks: number, random: ReturnType<typeof prng>): Node {
+  const { nodes } = schema
+  const para = (text: string) => nodes.paragraph.create(null, schema.text(text))
+  const children: Node[] = []
+  for (let index = 0; index < blocks; index++) {
+    const roll = random.next()
+    const text = `block ${index} words here`
+    if (roll < 0.55) children.push(para(text))
+    else if (roll < 0.65) children.push(nodes.heading.create({ level: 1 + random.int(3) }, schema.text(text)))
+    else if (roll < 0.8) {
+      const inner = nodes.bullet_list.create(null, [nodes.list_item.create(null, para(`${text} inner`))])
+      children.push(nodes.bullet_list.create(null, [nodes.list_item.create(null, [para(`${text} a`), inner]), nodes.list_item.create(null, para(`${text} b`))]))
+    } else if (roll < 0.9) children.push(nodes.ordered_list.create(null, [nodes.list_item.create(null, para(`${text} one`)), nodes.list_item.create(null, para(`${text} two`))]))
+    else children.push(nodes.blockquote.create(null, [para(`${text} quoted`), para(`${text} more`)]))
+  }
+  return nodes.doc.create(null, children)
+}
+
+function runSeed(seed: number, initialBlocks: number): void {
+  const random = prng(seed)
+  const peers = Array.from({ length: 3 }, (_, index) => makePeer(`p${index}`, 1 + random.int(0x7fff_fff0)))
+  live.push(...peers)
+  heal(peers)
+  if (initialBlocks > 0) {
+    const { view } = peers[0]!
+    view.dispatch(view.state.tr.replaceWith(0, view.state.doc.content.size, longDocument(initialBlocks, random).content))
+    heal(peers)
+  }
+  const markers: string[] = []
+  const seen = new Map<Peer, Set<string>>()
+  for (let index = 0; index < STEPS; index++) {
+    const peer = random.pick(peers)
+    const done = step(peer, random, markers, `s${seed}p${peers.indexOf(peer)}`)
+    checkMarkers(peers, seen, `step ${index}: ${peer.name} ${done}`)
+    const roll = random.next()
+    if (roll < 0.3) {
+      const from = random.pick(peers)
+      deliver(from, peers)
+      checkMarkers(peers, seen, `step ${index}: delivery from ${from.name}`)
+    } else if (roll < 0.35) {
+      const toggled = random.pick(peers)
+      setOnline(toggled, !toggled.online)
+    }
+  }
+  heal(peers)
+  const first = peers[0]!
+  const json = first.view.state.doc.toJSON()
+  for (const peer of peers) {
+    expect(peer.view.state.doc.toJSON(), `${peer.name} differs (seed ${seed})`).toEqual(json)
+    const fromYjs = freshRender(peer)
+    // The binding's own (incremental) render must agree with a render from scratch.
+    expect(peer.binding.readYjs().doc.eq(fromYjs), `${peer.name}: incremental render differs (seed ${seed})`).toBe(true)
+    if (!peer.view.state.doc.eq(fromYjs)) expect(fromYjs.toJSON(), `${peer.name}: Yjs renders something else (seed ${seed})`).toEqual(peer.view.state.doc.toJSON())
+  }
+  const text = first.view.state.doc.textBetween(0, first.view.state.doc.content.size, '\n', '#')
+  const counts = new Map<string, number>()
+  for (const match of text.matchAll(MARKER)) counts.set(match[0], (counts.get(match[0]) ?? 0) + 1)
+  for (const marker of markers) expect(counts.get(marker) ?? 0, `${marker} (seed ${seed}) in ${text}`).toBe(1)
+}
+
+// The peers check every partial read of a remote change against a full read (peers.ts).
 describe('random concurrent editing', () => {
   for (const seed of seeds()) {
-    it(`seed ${seed}: editors converge and every marker is there exactly once`, { timeout: 60_000 }, () => {
-      const random = prng(seed)
-      const peers = Array.from({ length: 3 }, (_, index) => makePeer(`p${index}`, 1 + random.int(0x7fff_fff0)))
-      live.push(...peers)
-      heal(peers)
-      const markers: string[] = []
-      const seen = new Map<Peer, Set<string>>()
-      for (let index = 0; index < STEPS; index++) {
-        const peer = random.pick(peers)
-        const done = step(peer, random, markers, `s${seed}p${peers.indexOf(peer)}`)
-        checkMarkers(peers, seen, `step ${index}: ${peer.name} ${done}`)
-        const roll = random.next()
-        if (roll < 0.3) {
-          const from = random.pick(peers)
-          deliver(from, peers)
-          checkMarkers(peers, seen, `step ${index}: delivery from ${from.name}`)
-        } else if (roll < 0.35) {
-          const toggled = random.pick(peers)
-          setOnline(toggled, !toggled.online)
-        }
-      }
-      heal(peers)
-      const first = peers[0]!
-      const json = first.view.state.doc.toJSON()
-      for (const peer of peers) {
-        expect(peer.view.state.doc.toJSON(), `${peer.name} differs (seed ${seed})`).toEqual(json)
-        const fromYjs = freshRender(peer)
-        // The binding's own (incremental) render must agree with a render from scratch.
-        expect(peer.binding.readYjs().doc.eq(fromYjs), `${peer.name}: incremental render differs (seed ${seed})`).toBe(true)
-        if (!peer.view.state.doc.eq(fromYjs)) expect(fromYjs.toJSON(), `${peer.name}: Yjs renders something else (seed ${seed})`).toEqual(peer.view.state.doc.toJSON())
-      }
-      const text = first.view.state.doc.textBetween(0, first.view.state.doc.content.size, '\n', '#')
-      const counts = new Map<string, number>()
-      for (const match of text.matchAll(MARKER)) counts.set(match[0], (counts.get(match[0]) ?? 0) + 1)
-      for (const marker of markers) expect(counts.get(marker) ?? 0, `${marker} (seed ${seed}) in ${text}`).toBe(1)
-    })
+    it(`seed ${seed}: editors converge and every marker is there exactly once`, { timeout: 60_000 }, () => runSeed(seed, 0))
+  }
+})
+
+describe('random concurrent editing in a long document (mostly partial reads)', () => {
+  for (const seed of seeds().slice(0, 12)) {
+    it(`seed ${seed}: editors converge and every marker is there exactly once`, { timeout: 60_000 }, () => runSeed(seed, 40))
   }
 })

@@ -28,7 +28,8 @@ export function makePeer(name: string, clientId?: number): Peer {
   ydoc.on('update', (update: Uint8Array, origin: unknown) => {
     if (origin !== NETWORK) outbox.push(update)
   })
-  const binding = bindDoc(ydoc, schema)
+  // Every partial read of a remote change is checked against a full read.
+  const binding = bindDoc(ydoc, schema, { verifyReads: true })
   const undoManager = createUndoManager(binding)
   const state = EditorState.create({
     schema,
