@@ -98,6 +98,11 @@ interface OpenContainer {
   readonly children: PMNode[]
 }
 
+/** A line whose path holds `want` at some depth stays in the open container `have` there. */
+function continues(want: ContainerData, have: ContainerData): boolean {
+  return !want.start && want.type === have.type && jsonEqual(want.attrs, have.attrs)
+}
+
 /** The document for `lines`: containers regrouped from each line's path. */
 export function renderDoc(schema: Schema, lines: readonly RenderLine[], leafOf = (line: RenderLine) => renderLeaf(schema, line)): PMNode {
   const root = renderBlocks(schema, lines, leafOf)
@@ -137,9 +142,7 @@ export function renderBlocks(schema: Schema, lines: readonly RenderLine[], leafO
     const path = line.block?.path ?? []
     let depth = 0
     while (depth < open.length && depth < path.length) {
-      const want = path[depth] as ContainerData
-      const have = (open[depth] as OpenContainer).data
-      if (want.start || want.type !== have.type || !jsonEqual(want.attrs, have.attrs)) break
+      if (!continues(path[depth] as ContainerData, (open[depth] as OpenContainer).data)) break
       depth++
     }
     while (open.length > depth) close()
@@ -155,7 +158,7 @@ export function renderBlocks(schema: Schema, lines: readonly RenderLine[], leafO
 export function startsGroup(previous: RenderLine | null, line: RenderLine): boolean {
   const want = line.block?.path[0]
   const have = previous?.block?.path[0]
-  return want === undefined || have === undefined || want.start || want.type !== have.type || !jsonEqual(want.attrs, have.attrs)
+  return want === undefined || have === undefined || !continues(want, have)
 }
 
 /** Unwraps the containers `type` cannot hold as children (e.g. a list item outside a list). */
