@@ -17,6 +17,7 @@
 // Reproduce a run: SEED=<n> pnpm --filter @collab/e2e exec playwright test specs/chaos.spec.ts
 // (same actions and faults in the same order; timing — and so the interleaving — differs).
 import type { Page } from '@playwright/test'
+import { allowFaultConsoleMessages } from '../chaos/console'
 import { readChaosSettings, reproduceCommand } from '../chaos/config'
 import { MarkerLedger } from '../chaos/ledger'
 import { classifyDuplicate, textblocksOf } from '../chaos/markers'
@@ -233,6 +234,22 @@ test.describe('chaos engine', () => {
     expect(ledger.lossCause('[[A1x2]]')).toBe('undone-by-other')
     ledger.record('A1', { events: [at('[[A1x1]]', 0, 1, 'redo')], refusals: [] })
     expect(ledger.expected()).toContain('[[A1x1]]')
+  })
+
+  test("a chaos run lets through only Chromium's failed-socket lines for its own document", () => {
+    const allowed = (relayCrashes: boolean, text: string): boolean => {
+      const patterns: RegExp[] = []
+      allowFaultConsoleMessages({ allowConsole: (pattern) => patterns.push(pattern) }, { baseUrl: 'http://127.0.0.1:13140', docId: 'doc-1', relayCrashes })
+      return patterns.some((pattern) => pattern.test(text))
+    }
+    const line = (docId: string, failure: string) => `WebSocket connection to 'ws://127.0.0.1:13140/sync/${docId}' failed: ${failure}`
+    expect(allowed(true, line('doc-1', 'Error in connection establishment: net::ERR_SOCKET_NOT_CONNECTED'))).toBe(true)
+    expect(allowed(true, line('doc-1?since=3', 'Error during WebSocket handshake: net::ERR_CONNECTION_RESET'))).toBe(true)
+    expect(allowed(true, line('doc-1', 'Error in connection establishment: net::ERR_INTERNET_DISCONNECTED'))).toBe(true)
+    expect(allowed(false, line('doc-1', 'Error in connection establishment: net::ERR_CONNECTION_REFUSED'))).toBe(false)
+    expect(allowed(true, line('doc-2', 'Error in connection establishment: net::ERR_CONNECTION_REFUSED'))).toBe(false)
+    expect(allowed(true, line('doc-1', 'Error during WebSocket handshake: Unexpected response code: 500'))).toBe(false)
+    expect(allowed(true, `${line('doc-1', 'Error in connection establishment: net::ERR_CONNECTION_REFUSED')} and more`)).toBe(false)
   })
 
   test('text blocks are read out of nested ProseMirror JSON', () => {
