@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process'
 import { cpus, loadavg, release, totalmem } from 'node:os'
 import { REPO_DIR } from '../paths'
 import { pinningAvailable } from '../servers/affinity'
+import { shippedRelayNodeFlags } from '../servers/shipped-node-flags'
 import { installedVersion } from './versions'
 
 export interface MachineInfo {
@@ -45,6 +46,7 @@ export function machineInfo(): MachineInfo {
       ws: installedVersion('ws'),
       'y-websocket (reference server)': installedVersion('y-websocket-v1'),
       '@hocuspocus/server': installedVersion('@hocuspocus/server'),
+      'our relay\'s node flags': shippedRelayNodeFlags().join(' ') || 'none',
     },
   }
 }

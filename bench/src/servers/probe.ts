@@ -2,7 +2,7 @@
 // IPC channel with a forced GC + memory usage and event-loop delay figures. It adds one 10 ms
 // event-loop-delay timer and nothing on any request path.
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { writeHeapSnapshot } from 'node:v8'
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8'
 
 /** What the runner may ask a server process (`heap-snapshot` writes one to `path` after a GC). */
 export type ProbeRequest = { probeId: number; command: 'gc' | 'lag-reset' | 'lag' | 'memory' | 'heap-snapshot' | 'exit-if-unhandled'; path?: string }
@@ -13,6 +13,8 @@ export interface ProbeReply {
   heapUsedBytes: number
   externalBytes: number
   arrayBuffersBytes: number
+  /** V8's young generation (new space + new large objects), committed memory: empty after a GC, but still in RSS. */
+  youngGenerationBytes: number
   lagP50Ms: number
   lagP99Ms: number
   lagMaxMs: number
@@ -50,6 +52,9 @@ if (process.send !== undefined) {
       heapUsedBytes: memory.heapUsed,
       externalBytes: memory.external,
       arrayBuffersBytes: memory.arrayBuffers,
+      youngGenerationBytes: getHeapSpaceStatistics()
+        .filter(({ space_name }) => space_name === 'new_space' || space_name === 'new_large_object_space')
+        .reduce((sum, space) => sum + space.physical_space_size, 0),
       lagP50Ms: delayMs(histogram.percentile(50)),
       lagP99Ms: delayMs(histogram.percentile(99)),
       lagMaxMs: delayMs(histogram.max),

@@ -98,7 +98,7 @@ export class RunningServer {
   /** Spawns the server and resolves once its ready path answers 200. */
   static async start(spec: ServerSpec, options: StartOptions): Promise<RunningServer> {
     if (!existsSync(spec.entry)) throw new ServerStartError(spec.label, `${spec.entry} is not built (pnpm bench builds it)`, '')
-    const nodeArgs = ['--expose-gc', '--import', PROBE_URL]
+    const nodeArgs = ['--expose-gc', '--import', PROBE_URL, ...spec.nodeFlags]
     if (options.cpuProfileDir !== undefined) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir)
     const { command, args } = pinnedCommand(SERVER_CPU, process.execPath, [...nodeArgs, spec.entry])
     const child = spawn(command, args, {
@@ -167,17 +167,19 @@ export class RunningServer {
    * Memory after a forced GC: RSS (median of `samples` readings `gapMs` apart) and the JS heap in
    * use plus external memory (buffers) as the probe reports them.
    */
-  async settledMemory(samples = 3, gapMs = 150): Promise<{ rssBytes: number; heapBytes: number }> {
+  async settledMemory(samples = 3, gapMs = 150): Promise<{ rssBytes: number; heapBytes: number; youngGenerationBytes: number }> {
     const rss: number[] = []
     const heap: number[] = []
+    const young: number[] = []
     for (let i = 0; i < samples; i++) {
       const reply = await this.probe('gc')
       heap.push(reply.heapUsedBytes + reply.externalBytes)
+      young.push(reply.youngGenerationBytes)
       await sleep(gapMs)
       rss.push(this.rssBytes())
     }
     const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!
-    return { rssBytes: median(rss), heapBytes: median(heap) }
+    return { rssBytes: median(rss), heapBytes: median(heap), youngGenerationBytes: median(young) }
   }
 
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */

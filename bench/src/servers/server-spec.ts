@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import type { DialectName } from '../wire/dialect'
 import { BENCH_DIR, REPO_DIR } from '../paths'
 import { builtServer } from './build-servers'
+import { shippedRelayNodeFlags } from './shipped-node-flags'
 
 export const SERVER_IDS = ['ours', 'ours-memory', 'ours-compressed', 'y-websocket', 'hocuspocus', 'ws-floor'] as const
 export type ServerId = (typeof SERVER_IDS)[number]
@@ -17,6 +18,8 @@ export interface ServerSpec {
   label: string
   dialect: DialectName
   entry: string
+  /** Node flags before the entry (besides the bench's own probe and GC flags). */
+  nodeFlags: readonly string[]
   /**
    * Where documents are kept beyond an open room: `disk` = SQLite in a fresh DATA_DIR on disk;
    * `memory` = the relay's in-memory store (PERSISTENCE=off: survives a room unload, not a
@@ -48,6 +51,7 @@ function oursSpec(id: 'ours' | 'ours-memory' | 'ours-compressed', label: string,
     dialect: 'y-websocket',
     // The production build, as `pnpm start` runs it.
     entry: join(REPO_DIR, 'apps/relay/dist/server.js'),
+    nodeFlags: shippedRelayNodeFlags(),
     storage,
     readyPath: '/readyz',
     wsBase: (port) => `ws://${HOST}:${port}/sync/`,
@@ -73,6 +77,7 @@ export const SERVERS: Readonly<Record<ServerId, ServerSpec>> = {
     label: 'y-websocket 1.5.4',
     dialect: 'y-websocket',
     entry: join(BENCH_DIR, 'node_modules/y-websocket-v1/bin/server.js'),
+    nodeFlags: [],
     storage: null,
     readyPath: '/',
     wsBase: (port) => `ws://${HOST}:${port}/`,
@@ -83,6 +88,7 @@ export const SERVERS: Readonly<Record<ServerId, ServerSpec>> = {
     label: 'Hocuspocus 3.4.4',
     dialect: 'hocuspocus',
     entry: builtServer('hocuspocus-server'),
+    nodeFlags: [],
     storage: null,
     readyPath: '/',
     wsBase: (port) => `ws://${HOST}:${port}/`,
@@ -93,6 +99,7 @@ export const SERVERS: Readonly<Record<ServerId, ServerSpec>> = {
     label: 'ws floor',
     dialect: 'y-websocket',
     entry: builtServer('floor-server'),
+    nodeFlags: [],
     storage: null,
     readyPath: '/',
     wsBase: (port) => `ws://${HOST}:${port}/`,
