@@ -99,7 +99,7 @@ async function relayAppPlugin(fastify: FastifyInstance, options: RelayAppOptions
     now: () => timers.now(),
   })
   const authKey = config.authSecret === null ? null : secretKey(config.authSecret)
-  const cluster = createClusterLink({
+  const cluster = await createClusterLink({
     config,
     store,
     timers,

@@ -1,7 +1,7 @@
 // The scale-out adapter: several relays share one PostgreSQL database through node-postgres.
 // Every write is one transaction on the server; a call resolves only after the server confirmed
 // its COMMIT, so a write is never reported stored when it was not.
-import pg from 'pg'
+import type pg from 'pg'
 import type { PoolClient, PoolConfig } from 'pg'
 import type { CompactionLockResult, DocStats, DocStore, DocSummary, StoredDoc } from './doc-store'
 import { InvalidArgumentError, InvalidSeqError, StaleSnapshotError, StorageError, StoreClosedError } from './errors'
@@ -89,6 +89,8 @@ export class PostgresDocStore implements DocStore {
     /** Schema holding the tables. */
     readonly schema: string,
     pool: pg.Pool,
+    /** node-postgres's Client class (the module is loaded by {@link PostgresDocStore.open}). */
+    private readonly Client: typeof pg.Client,
     private readonly clientConfig: PoolConfig,
     options: PostgresDocStoreOptions,
   ) {
@@ -116,6 +118,9 @@ export class PostgresDocStore implements DocStore {
       keepAlive: true,
       application_name: 'collab-relay',
     }
+    // Loaded here, not at the top: a relay on SQLite (the default) never pays for node-postgres
+    // (~3 MiB of heap once loaded).
+    const { default: pg } = await import('pg')
     const pool = new pg.Pool({ ...clientConfig, max: options.poolSize ?? DEFAULT_POSTGRES_POOL_SIZE })
     // An idle connection that dies (server restart, network) is dropped by the pool, which
     // then emits 'error'; without a listener that event would crash the relay. The next query
@@ -130,7 +135,7 @@ export class PostgresDocStore implements DocStore {
         client.release(true)
         throw error
       }
-      return new PostgresDocStore(database, schema, pool, clientConfig, options)
+      return new PostgresDocStore(database, schema, pool, pg.Client, clientConfig, options)
     } catch (error) {
       await pool.end().catch(() => undefined)
       throw mapPostgresFailure(error, { operation: 'open', database })
@@ -350,7 +355,7 @@ export class PostgresDocStore implements DocStore {
 
   private connectLockSession(): Promise<pg.Client> {
     if (this.lockSession !== null) return this.lockSession
-    const client = new pg.Client(this.clientConfig)
+    const client = new this.Client(this.clientConfig)
     const session = client.connect().then(() => client)
     this.lockSession = session
     // Same reason as the pool's listener: a dead idle session must not crash the relay.

@@ -17,11 +17,11 @@ export interface CreateClusterOptions {
 }
 
 /** The cluster link when REDIS_URL (or a test bus) is given, else null: this relay runs alone. */
-export function createClusterLink(options: CreateClusterOptions): ClusterLink | null {
+export async function createClusterLink(options: CreateClusterOptions): Promise<ClusterLink | null> {
   const { config, logger } = options
   if (options.bus === undefined && config.redisUrl === null) return null
   const relayId = config.relayId ?? randomRelayId()
-  const bus = options.bus ?? new RedisBus(config.redisUrl as string, logger, relayId)
+  const bus = options.bus ?? (await RedisBus.create(config.redisUrl as string, logger, relayId))
   if (config.redisUrl !== null && options.bus === undefined) {
     logger.info({ relayId, redis: redactUrl(config.redisUrl) }, 'joining relays over redis')
   }

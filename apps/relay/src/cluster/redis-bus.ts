@@ -2,7 +2,7 @@
 // relay. Both reconnect by themselves; the bus reports "connected" once both are up and the
 // subscriber has confirmed its (re)subscriptions, so the link knows when to run anti-entropy.
 import type { FastifyBaseLogger } from 'fastify'
-import { Redis, type RedisOptions } from 'ioredis'
+import type { Redis, RedisOptions } from 'ioredis'
 import type { ClusterBus, ClusterBusHandlers } from './bus'
 
 /** Reconnect delay: 100 ms doubling to 2 s, so a restarted Redis is found again quickly. */
@@ -32,10 +32,17 @@ export class RedisBus implements ClusterBus {
   private outageLogged = false
   private closed = false
 
-  constructor(
+  /** Loads ioredis here, not at the top: a relay without REDIS_URL never pays for it (~2 MiB of heap). */
+  static async create(url: string, logger: FastifyBaseLogger, relayId: string): Promise<RedisBus> {
+    const { Redis } = await import('ioredis')
+    return new RedisBus(url, logger, relayId, Redis)
+  }
+
+  private constructor(
     readonly url: string,
     private readonly logger: FastifyBaseLogger,
     relayId: string,
+    Redis: typeof import('ioredis').Redis,
   ) {
     const common: RedisOptions = {
       lazyConnect: true,
