@@ -15,7 +15,8 @@ const OFFLINE_ERRORS = [
  * Chromium reports it either while connecting or during the opening handshake, depending on the
  * moment. Seen in runs: REFUSED (relay down), RESET and EMPTY_RESPONSE (SIGKILL in the middle of
  * a handshake), SOCKET_NOT_CONNECTED (the socket went away while connecting; CI, seed 2240729714,
- * whose own checks passed); CONNECTION_CLOSED is the same event closed cleanly by the kernel.
+ * whose own checks passed); CONNECTION_CLOSED (not seen yet) is the same failure when the
+ * socket ends with a FIN instead of a reset.
  */
 const RELAY_DOWN_NET_ERRORS = ['ERR_CONNECTION_REFUSED', 'ERR_CONNECTION_RESET', 'ERR_EMPTY_RESPONSE', 'ERR_SOCKET_NOT_CONNECTED', 'ERR_CONNECTION_CLOSED']
 const RELAY_DOWN_ERRORS = [
