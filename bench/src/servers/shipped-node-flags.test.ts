@@ -4,6 +4,7 @@ import { nodeFlagsOf, shippedRelayNodeFlags, StartScriptError } from './shipped-
 describe('nodeFlagsOf', () => {
   it('reads the flags between node and dist/server.js', () => {
     expect(nodeFlagsOf('tsx scripts/build.ts && node --max-semi-space-size=4 --trace-gc dist/server.js')).toEqual(['--max-semi-space-size=4', '--trace-gc'])
+    expect(nodeFlagsOf('tsx scripts/build.ts && exec node --max-semi-space-size=4 dist/server.js')).toEqual(['--max-semi-space-size=4'])
     expect(nodeFlagsOf('node dist/server.js')).toEqual([])
   })
 

@@ -7,13 +7,13 @@ import { REPO_DIR } from '../paths'
 export class StartScriptError extends Error {
   override readonly name = 'StartScriptError'
   constructor(readonly script: string) {
-    super(`apps/relay's start script does not end in "node [--flag ...] dist/server.js": ${JSON.stringify(script)}`)
+    super(`apps/relay's start script does not end in "[exec] node [--flag ...] dist/server.js": ${JSON.stringify(script)}`)
   }
 }
 
-/** `tsx scripts/build.ts && node --a=1 --b dist/server.js` → ['--a=1', '--b']. */
+/** `tsx scripts/build.ts && exec node --a=1 --b dist/server.js` → ['--a=1', '--b'] (`exec` optional). */
 export function nodeFlagsOf(startScript: string): string[] {
-  const match = /(?:^|&&)\s*node((?:\s+--\S+)*)\s+dist\/server\.js\s*$/.exec(startScript)
+  const match = /(?:^|&&)\s*(?:exec\s+)?node((?:\s+--\S+)*)\s+dist\/server\.js\s*$/.exec(startScript)
   if (match === null) throw new StartScriptError(startScript)
   return match[1]!.split(/\s+/).filter((flag) => flag !== '')
 }
