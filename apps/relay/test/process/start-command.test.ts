@@ -9,6 +9,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { processListensOn } from './port-owner'
+import { repoRoot } from './relay-process'
 import { freePort, httpGet, waitFor } from './support'
 
 const relayDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -30,11 +31,10 @@ describe('pnpm start', () => {
   // The root script's first step builds the web app when needed (too slow to run here); its last
   // step must hand the process over to the relay's script, which the test below runs for real.
   it("at the repository root ends by exec'ing the relay's start", () => {
-    expect(startScript(path.resolve(relayDir, '../..'))).toMatch(/&& exec pnpm --filter @collab\/relay run start$/)
+    expect(startScript(repoRoot)).toMatch(/&& exec pnpm --filter @collab\/relay run start$/)
   })
 
-
-  it("of the relay stops the relay gracefully when pnpm gets SIGTERM", { timeout: 90_000 }, async () => {
+  it('of the relay stops the relay gracefully when pnpm gets SIGTERM', { timeout: 90_000 }, async () => {
     const port = await freePort()
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'relay-start-'))
     const pnpm = spawn('pnpm', ['run', 'start'], {
