@@ -9,8 +9,7 @@ import {
   editorText,
   expect,
   focusEnd,
-  openDoc,
-  type Peer,
+  openUsers,
   pressNavigation,
   test,
   waitForConvergence,
@@ -32,11 +31,6 @@ function onlyAlphabet(text: string, alphabet: RegExp): string {
   return (text.match(alphabet) ?? []).join('')
 }
 
-async function openAll(peers: readonly Peer[], docId: string): Promise<Page[]> {
-  for (const peer of peers) await openDoc(peer.page, docId)
-  return peers.map((peer) => peer.page)
-}
-
 /** Checks that every user's keystrokes are in the merged text once, in order, on every page. */
 async function expectEveryKeystroke(pages: readonly Page[], typed: readonly string[]): Promise<void> {
   for (const page of pages) {
@@ -52,7 +46,7 @@ async function expectEveryKeystroke(pages: readonly Page[], typed: readonly stri
 }
 
 test('two pages type into the same paragraph at the same time', async ({ peers, docId }) => {
-  const pages = await openAll(await peers.open(2), docId)
+  const pages = await openUsers(peers, docId, 2)
   const [a, b] = pages as [Page, Page]
   await focusEnd(a)
   await a.keyboard.type(SHARED_PREFIX)
@@ -71,7 +65,7 @@ test('two pages type into the same paragraph at the same time', async ({ peers, 
 })
 
 test('two pages type into different paragraphs at the same time', async ({ peers, docId }) => {
-  const pages = await openAll(await peers.open(2), docId)
+  const pages = await openUsers(peers, docId, 2)
   const [a, b] = pages as [Page, Page]
   await focusEnd(a)
   await a.keyboard.type(':: ')
@@ -128,7 +122,7 @@ async function raceWithEnter(pages: readonly Page[]): Promise<{ doc: unknown; ty
 }
 
 test('three pages type into the same paragraph at the same time, splitting it with Enter', async ({ peers, docId }) => {
-  const pages = await openAll(await peers.open(3), docId)
+  const pages = await openUsers(peers, docId, 3)
   const { typed } = await raceWithEnter(pages)
   // Identical JSON and state vectors on every page (waitForConvergence) and nothing lost.
   await expectNoKeystrokeLost(pages, typed)
@@ -137,7 +131,7 @@ test('three pages type into the same paragraph at the same time, splitting it wi
 // With y-prosemirror 1.3.7 this lost or duplicated characters in about 2 runs of 11 (a split
 // copied the paragraph's tail; yjs/y-prosemirror#161). Our binding inserts a boundary instead.
 test('three pages splitting one paragraph concurrently keep every keystroke exactly once, in order', async ({ peers, docId }) => {
-  const pages = await openAll(await peers.open(3), docId)
+  const pages = await openUsers(peers, docId, 3)
   const { doc, typed } = await raceWithEnter(pages)
   await expectEveryKeystroke(pages, typed)
   expect((doc as { content?: unknown[] }).content).toHaveLength(7)

@@ -6,21 +6,15 @@ import {
   editorDomTexts,
   expect,
   focusEnd,
-  openDoc,
+  openUsers,
   pressNavigation,
   test,
   waitForConvergence,
 } from '../support/test'
 
-async function openTwo(peers: { open(count: number): Promise<Array<{ page: Page }>> }, docId: string): Promise<[Page, Page]> {
-  const [first, second] = await peers.open(2)
-  await openDoc(first!.page, docId)
-  await openDoc(second!.page, docId)
-  return [first!.page, second!.page]
-}
 
 test('bold via the toolbar and via Mod-b appears on the other page', async ({ peers, docId }) => {
-  const [a, b] = await openTwo(peers, docId)
+  const [a, b] = (await openUsers(peers, docId, 2)) as [Page, Page]
   const bold = a.getByTestId('toolbar-bold')
 
   await focusEnd(a)
@@ -45,7 +39,7 @@ test('bold via the toolbar and via Mod-b appears on the other page', async ({ pe
 })
 
 test('a heading made on one page is an h1 on the other', async ({ peers, docId }) => {
-  const [a, b] = await openTwo(peers, docId)
+  const [a, b] = (await openUsers(peers, docId, 2)) as [Page, Page]
   await focusEnd(a)
   await a.keyboard.type('A title')
   await a.getByTestId('toolbar-heading-1').click()
@@ -60,7 +54,7 @@ test('a heading made on one page is an h1 on the other', async ({ peers, docId }
 })
 
 test('bullet and ordered lists made on one page are lists on the other', async ({ peers, docId }) => {
-  const [a, b] = await openTwo(peers, docId)
+  const [a, b] = (await openUsers(peers, docId, 2)) as [Page, Page]
   await focusEnd(a)
   await a.keyboard.type('bullet one\nbullet two\nnumber one\nnumber two')
   await expect(editor(a).locator('p')).toHaveCount(4)

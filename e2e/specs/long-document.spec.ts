@@ -1,18 +1,13 @@
 // Long documents: the editor lets the browser skip rendering blocks outside the viewport
 // (content-visibility), which must change nothing people see or do: text typed anywhere reaches
 // everyone, and a remote caret's name label still shows above its block.
-import { clickInEditor, editor, expect, focusEnd, openDoc, setUserName, test, waitForConvergence } from '../support/test'
+import type { Page } from '@playwright/test'
+import { clickInEditor, editor, expect, focusEnd, openUsers, test, waitForConvergence } from '../support/test'
 
 const LINES = 150
 
 test('a long document renders lazily, and edits and remote caret labels still show', async ({ peers, docId }) => {
-  const [alice, bob] = await peers.open(2)
-  const a = alice!.page
-  const b = bob!.page
-  await openDoc(a, docId)
-  await openDoc(b, docId)
-  await setUserName(a, 'Alice Long')
-  await setUserName(b, 'Bob Long')
+  const [a, b] = (await openUsers(peers, docId, 2, ['Alice Long', 'Bob Long'])) as [Page, Page]
 
   // Alice pastes 150 lines: 150 paragraphs, more than the long-document threshold.
   await focusEnd(a)

@@ -1,15 +1,10 @@
 // Users see each other: a remote caret labelled with the other user's name, and a presence bar
 // that lists everyone in the document.
-import { editor, expect, focusEnd, openDoc, setUserName, test, waitForEditor } from '../support/test'
+import type { Page } from '@playwright/test'
+import { editor, expect, focusEnd, openDoc, openUsers, setUserName, test, waitForEditor } from '../support/test'
 
 test('a remote cursor with the other user’s name is visible, and both users are present', async ({ peers, docId }) => {
-  const [alice, bob] = await peers.open(2)
-  const a = alice!.page
-  const b = bob!.page
-  await openDoc(a, docId)
-  await openDoc(b, docId)
-  await setUserName(a, 'Alice Example')
-  await setUserName(b, 'Bob Example')
+  const [a, b] = (await openUsers(peers, docId, 2, ['Alice Example', 'Bob Example'])) as [Page, Page]
 
   await focusEnd(a)
   await a.keyboard.type('Alice was here. ')

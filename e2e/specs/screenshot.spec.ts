@@ -2,16 +2,16 @@
 // user's caret visible. Runs only with UPDATE_SCREENSHOT=1, so ordinary runs never touch the tree.
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { Page } from '@playwright/test'
 import {
   clickInEditor,
   editor,
   expectSaved,
   expect,
   focusEnd,
-  openDoc,
+  openUsers,
   pressNavigation,
   setUserColor,
-  setUserName,
   test,
   waitForConvergence,
 } from '../support/test'
@@ -20,13 +20,7 @@ const SCREENSHOT_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 
 test('README screenshot of two users editing', async ({ peers, docId }) => {
   test.skip(process.env.UPDATE_SCREENSHOT !== '1', 'set UPDATE_SCREENSHOT=1 to write screenshots/editor.png')
-  const [ada, grace] = await peers.open(2)
-  const a = ada!.page
-  const g = grace!.page
-  await openDoc(a, docId)
-  await openDoc(g, docId)
-  await setUserName(a, 'Ada')
-  await setUserName(g, 'Grace')
+  const [a, g] = (await openUsers(peers, docId, 2, ['Ada', 'Grace'])) as [Page, Page]
   // Fixed colours, so a regenerated screenshot only changes when the UI does.
   await setUserColor(a, '#2f9e44')
   await setUserColor(g, '#7048e8')

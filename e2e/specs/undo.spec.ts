@@ -1,12 +1,9 @@
 // Undo is per user: it takes back only your own edits, never someone else's.
-import { editorText, expect, focusEnd, openDoc, test, waitForConvergence } from '../support/test'
+import type { Page } from '@playwright/test'
+import { editorText, expect, focusEnd, openUsers, test, waitForConvergence } from '../support/test'
 
 test('undo on one page does not undo the other user’s text', async ({ peers, docId }) => {
-  const [first, second] = await peers.open(2)
-  const a = first!.page
-  const b = second!.page
-  await openDoc(a, docId)
-  await openDoc(b, docId)
+  const [a, b] = (await openUsers(peers, docId, 2)) as [Page, Page]
 
   await focusEnd(a)
   await a.keyboard.type('alpha')
@@ -32,11 +29,7 @@ test('undo on one page does not undo the other user’s text', async ({ peers, d
 })
 
 test('the toolbar undo button also undoes only your own edits', async ({ peers, docId }) => {
-  const [first, second] = await peers.open(2)
-  const a = first!.page
-  const b = second!.page
-  await openDoc(a, docId)
-  await openDoc(b, docId)
+  const [a, b] = (await openUsers(peers, docId, 2)) as [Page, Page]
 
   await focusEnd(a)
   await a.keyboard.type('mine')

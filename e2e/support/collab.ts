@@ -206,6 +206,22 @@ export async function focusEnd(page: Page): Promise<void> {
   await pressNavigation(page, 'ControlOrMeta+End')
 }
 
+/**
+ * `count` new users (a browser context each) with `docId` open, in order; `names`, when given,
+ * become the first users' names. Returns their pages.
+ */
+export async function openUsers(
+  peers: { open(count: number): Promise<ReadonlyArray<{ page: Page }>> },
+  docId: string,
+  count: number,
+  names: readonly string[] = [],
+): Promise<Page[]> {
+  const pages = (await peers.open(count)).map((peer) => peer.page)
+  for (const page of pages) await openDoc(page, docId)
+  for (const [index, name] of names.entries()) await setUserName(pages[index] as Page, name)
+  return pages
+}
+
 /** Sets the local user's name through the name input (remembered by the app). */
 export async function setUserName(page: Page, name: string): Promise<void> {
   const input = page.getByTestId('user-name')
