@@ -4,7 +4,7 @@ import * as Y from 'yjs'
 import { ManualTimers } from '../../test/manual-timers'
 import { MemoryDocStore } from '../../test/memory-store'
 import { recordingLogger } from '../../test/recording-logger'
-import { RoomPersistence, type RoomPersistenceOptions } from './room-persistence'
+import { OVERDUE_COMPACTION_FACTOR, RoomPersistence, type RoomPersistenceOptions } from './room-persistence'
 
 describe('RoomPersistence', () => {
   let timers: ManualTimers
@@ -142,6 +142,38 @@ describe('RoomPersistence', () => {
     const log = logger.records.find((r) => r.msg === 'compacted document')
     expect(log?.fields).toMatchObject({ foldedEntries: 3, upToSeq: 3, reason: 'threshold' })
     expect(log?.fields['bytesAfter']).toBeGreaterThan(0)
+  })
+
+  it('compacts with updates queued once writes never pause and the log is overdue', async () => {
+    // Thresholds of 2 entries: overdue at 2 × OVERDUE_COMPACTION_FACTOR.
+    const p = persistence({ compaction: { maxLogEntries: 2, maxLogBytes: 1_000_000 } })
+    const overdueEntries = 2 * OVERDUE_COMPACTION_FACTOR
+    // Every batch is joined by one more update while it is being appended: the queue is never
+    // empty after a flush, so a threshold compaction never gets its quiet moment.
+    const original = store.append.bind(store)
+    let typing = true
+    store.append = async (docId, updates) => {
+      if (typing) type('+')
+      return original(docId, updates)
+    }
+    type('start')
+    while (store.snapshotCalls.length === 0 && p.logEntries < 10 * overdueEntries) await timers.advance(50)
+    expect(store.snapshotCalls).toHaveLength(1)
+    expect(p.logEntries).toBe(0)
+    expect(p.pendingUpdates).toBe(1)
+    const log = logger.records.find((r) => r.msg === 'compacted document')
+    expect(log?.fields).toMatchObject({ reason: 'overdue', foldedEntries: overdueEntries })
+
+    // The snapshot already holds the queued update; its log entry still follows, and nothing is lost.
+    typing = false
+    await p.drain()
+    const stored = await store.load('doc')
+    expect(stored.updates).toHaveLength(1)
+    const copy = new Y.Doc()
+    Y.applyUpdate(copy, stored.snapshot!)
+    expect(copy.getText('t').toString()).toBe(doc.getText('t').toString())
+    for (const update of stored.updates) Y.applyUpdate(copy, update)
+    expect(copy.getText('t').toString()).toBe(doc.getText('t').toString())
   })
 
   it('stores a snapshot when the log refuses a batch (not a transient failure)', async () => {
