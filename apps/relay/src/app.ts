@@ -117,6 +117,7 @@ async function relayAppPlugin(fastify: FastifyInstance, options: RelayAppOptions
     storageRetryMs: config.storageRetryMs,
     compaction: config.compaction,
     awarenessFlushMs: config.awarenessFlushMs,
+    awarenessMaxStatesPerSecond: config.awarenessMaxStatesPerSecond,
     unloadDelayMs: config.roomUnloadDelayMs,
     cluster,
     sharedStore: storeIsShared(config, cluster),

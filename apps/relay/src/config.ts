@@ -35,6 +35,8 @@ export interface RelayConfig {
   roomUnloadDelayMs: number
   /** Outgoing awareness is coalesced and sent at most once per this interval per room. */
   awarenessFlushMs: number
+  /** Presence states one connection receives per second at most (larger rooms flush less often). */
+  awarenessMaxStatesPerSecond: number
   /** WS_COMPRESSION: `awareness` negotiates permessage-deflate for awareness broadcasts; `off` (default) never. */
   compression: CompressionMode
   /** Delay before retrying a failed storage write (doubles up to 30 s). */
@@ -223,6 +225,9 @@ export const CONFIG_VARIABLES: readonly Variable[] = [
   variable('AWARENESS_FLUSH_MS', 50, 'Awareness (presence) is coalesced and sent at most once per this interval per room', positive, (c, v) => {
     c.awarenessFlushMs = v
   }),
+  variable('AWARENESS_MAX_STATES_PER_SECOND', 200, 'Presence states a connection receives per second at most: a room with more than this × AWARENESS_FLUSH_MS / 1000 people sends presence less often (at least once per second)', positive, (c, v) => {
+    c.awarenessMaxStatesPerSecond = v
+  }),
   variable('WS_COMPRESSION', 'off', 'awareness: accept permessage-deflate and send each coalesced awareness frame compressed, once per room (presence traffic ~7–13× smaller; but clients then compress everything they send, and inflating costs the relay CPU per message); off: no compression', compressionMode, (c, v) => {
     c.compression = v
   }),
@@ -310,6 +315,7 @@ export function defaultConfig(): RelayConfig {
     flushMaxBatchBytes: 1_048_576,
     roomUnloadDelayMs: 2_000,
     awarenessFlushMs: 50,
+    awarenessMaxStatesPerSecond: 200,
     compression: 'off',
     storageRetryMs: 500,
     compaction: { ...DEFAULT_COMPACTION_POLICY },

@@ -5,7 +5,7 @@ import * as Y from 'yjs'
 import { ManualTimers } from '../../test/manual-timers'
 import { recordingLogger } from '../../test/recording-logger'
 import { Connection } from '../connection/connection'
-import { RoomAwareness } from './room-awareness'
+import { MAX_AWARENESS_INTERVAL_MS, RoomAwareness, awarenessIntervalMs } from './room-awareness'
 
 const fakeSocket = () => ({ readyState: 1, OPEN: 1, CONNECTING: 0, extensions: '', send() {}, close() {} }) as unknown as WebSocket
 
@@ -32,6 +32,7 @@ describe('RoomAwareness', () => {
       logger: recordingLogger(),
       limits: { maxAwarenessClientsPerConnection: 2, maxAwarenessClockJump: 10_000 },
       flushIntervalMs: 50,
+      maxStatesPerSecond: 200,
       broadcast: (frame) => broadcasts.push(frame),
     })
     alice = new Connection(fakeSocket(), 'doc', '127.0.0.1')
@@ -95,6 +96,62 @@ describe('RoomAwareness', () => {
     await timers.advance(50)
     expect(broadcastEntries(broadcasts.at(-1)!)).toEqual([[1, 5, null]])
     expect(room.encodeAll()).toBeNull()
+  })
+
+  it('a large room flushes less often, so each connection gets at most maxStatesPerSecond states', async () => {
+    const flushTimes: number[] = []
+    const roomOf = (maxStatesPerSecond: number) =>
+      new RoomAwareness(new Y.Doc(), {
+        docId: 'doc',
+        timers,
+        logger: recordingLogger(),
+        limits: { maxAwarenessClientsPerConnection: 2, maxAwarenessClockJump: 10_000 },
+        flushIntervalMs: 50,
+        maxStatesPerSecond,
+        broadcast: (frame) => {
+          broadcasts.push(frame)
+          flushTimes.push(timers.now())
+        },
+      })
+    // 4 states at 40 states/s: one flush per 100 ms; everyone moves every 10 ms for a second.
+    room = roomOf(40)
+    let sentStates = 0
+    for (let clock = 1; clock <= 100; clock++) {
+      room.apply(alice, [entry(1, clock, { at: clock }), entry(2, clock, { at: clock })])
+      room.apply(bob, [entry(3, clock, { at: clock }), entry(4, clock, { at: clock })])
+      const before = broadcasts.length
+      await timers.advance(10)
+      for (const frame of broadcasts.slice(before)) sentStates += broadcastEntries(frame).length
+    }
+    expect(flushTimes.slice(1).map((at, i) => at - flushTimes[i]!)).toEqual(Array(flushTimes.length - 1).fill(100))
+    // The first flush is immediate; then one per 100 ms: 11 flushes of 4 states in a second.
+    expect(sentStates).toBe(44)
+    // Nothing is lost: the last flush carries everyone's latest state.
+    await timers.advance(100)
+    expect(broadcastEntries(broadcasts.at(-1)!)).toEqual([1, 2, 3, 4].map((id) => [id, 100, { at: 100 }]))
+
+    // A small room keeps the base interval: 2 states at 40 states/s fit in 50 ms.
+    room.destroy()
+    broadcasts = []
+    room = roomOf(40)
+    const carol = new Connection(fakeSocket(), 'doc', '127.0.0.1')
+    room.apply(carol, [entry(5, 1, {}), entry(6, 1, {})])
+    await timers.advance(0)
+    room.apply(carol, [entry(5, 2, {})])
+    await timers.advance(49)
+    expect(broadcasts).toHaveLength(1)
+    await timers.advance(1)
+    expect(broadcasts).toHaveLength(2)
+  })
+
+  it('awarenessIntervalMs: the base interval for small rooms, growing with the room up to a cap', () => {
+    expect(awarenessIntervalMs(0, 50, 200)).toBe(50)
+    expect(awarenessIntervalMs(10, 50, 200)).toBe(50)
+    expect(awarenessIntervalMs(11, 50, 200)).toBe(55)
+    expect(awarenessIntervalMs(50, 50, 200)).toBe(250)
+    expect(awarenessIntervalMs(5_000, 50, 200)).toBe(MAX_AWARENESS_INTERVAL_MS)
+    // An operator's longer base interval wins over the cap.
+    expect(awarenessIntervalMs(5_000, 2_000, 200)).toBe(2_000)
   })
 
   it('destroy() leaves no timers behind', () => {

@@ -18,8 +18,25 @@ export interface RoomAwarenessOptions {
   limits: Pick<ProtocolLimits, 'maxAwarenessClientsPerConnection' | 'maxAwarenessClockJump'>
   /** Outgoing awareness is sent at most once per this interval. */
   flushIntervalMs: number
+  /** Presence states one connection receives per second at most: larger rooms flush less often. */
+  maxStatesPerSecond: number
   /** Sends one encoded frame to every connection of the room. */
   broadcast(frame: Uint8Array): void
+}
+
+/** However large the room, presence is flushed at least this often (peers time a state out after 30 s). */
+export const MAX_AWARENESS_INTERVAL_MS = 1_000
+
+/**
+ * The flush interval of a room holding `states` presence states. Each flush sends every changed
+ * state to every connection, so a room's presence traffic grows with the square of its size; past
+ * `maxStatesPerSecond × flushIntervalMs / 1000` states (10 with the defaults) the interval grows
+ * with the room instead, so each connection receives at most `maxStatesPerSecond` states per
+ * second, up to {@link MAX_AWARENESS_INTERVAL_MS}.
+ */
+export function awarenessIntervalMs(states: number, flushIntervalMs: number, maxStatesPerSecond: number): number {
+  const budgetMs = Math.min(MAX_AWARENESS_INTERVAL_MS, Math.ceil((1000 * states) / maxStatesPerSecond))
+  return Math.max(flushIntervalMs, budgetMs)
 }
 
 interface AwarenessChange {
@@ -34,7 +51,8 @@ interface AwarenessChange {
  * to the relay, so foreign ids are normal and never a reason to close). An owned id's clock may
  * not jump by more than `maxAwarenessClockJump` (close 4423): a huge clock would make every later
  * honest state for that id look outdated. Changes are coalesced:
- * the latest state per client id, encoded once and broadcast at most every `flushIntervalMs`.
+ * the latest state per client id, encoded once and broadcast at most every `flushIntervalMs`, or
+ * less often in a large room (see {@link awarenessIntervalMs}).
  */
 export class RoomAwareness {
   readonly awareness: awarenessProtocol.Awareness
@@ -133,8 +151,9 @@ export class RoomAwareness {
     for (const id of updated) this.changed.add(id)
     for (const id of removed) this.changed.add(id)
     if (this.changed.size === 0 || this.timer !== null) return
-    const { timers, flushIntervalMs } = this.options
-    const waitMs = Math.max(0, this.lastFlushMs + flushIntervalMs - timers.now())
+    const { timers, flushIntervalMs, maxStatesPerSecond } = this.options
+    const intervalMs = awarenessIntervalMs(this.awareness.getStates().size, flushIntervalMs, maxStatesPerSecond)
+    const waitMs = Math.max(0, this.lastFlushMs + intervalMs - timers.now())
     this.timer = timers.setTimeout(() => this.flush(), waitMs)
   }
 

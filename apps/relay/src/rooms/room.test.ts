@@ -66,6 +66,7 @@ describe('Room', () => {
       storageRetryMs: 100,
       compaction: { maxLogEntries: 1_000, maxLogBytes: 1_000_000 },
       awarenessFlushMs: 50,
+      awarenessMaxStatesPerSecond: 200,
       unloadDelayMs: 500,
     }
   })

@@ -54,6 +54,8 @@ export interface RoomOptions {
   storageRetryMs: number
   compaction: CompactionPolicy
   awarenessFlushMs: number
+  /** Presence states one connection receives per second at most (see awarenessIntervalMs). */
+  awarenessMaxStatesPerSecond: number
   /** How long the room stays loaded after its last connection leaves. */
   unloadDelayMs: number
   /** Most frames queued per connection while the room loads. */
@@ -156,6 +158,7 @@ export class Room implements BackpressureListener {
       logger: options.logger,
       limits: options.limits,
       flushIntervalMs: options.awarenessFlushMs,
+      maxStatesPerSecond: options.awarenessMaxStatesPerSecond,
       broadcast(frame) {
         room.broadcastAwareness(frame)
       },

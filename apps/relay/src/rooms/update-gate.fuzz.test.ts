@@ -119,6 +119,7 @@ async function fuzz(seed: number): Promise<Record<string, number>> {
       storageRetryMs: 100,
       compaction: { maxLogEntries: 1_000_000, maxLogBytes: 1_000_000_000 },
       awarenessFlushMs: 50,
+      awarenessMaxStatesPerSecond: 200,
       unloadDelayMs: 60_000,
     },
     () => {},
