@@ -4,7 +4,7 @@
 // clocks the relay has and must be trimmed before it is judged — untrimmed, it read as a storm of
 // concurrent inserts at one position and closed clients with 4422 (found by the benchmark's
 // reconnect-storm scenario).
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { connectClient, removeDir, startRelay, type StartedRelay, type TestClient, waitFor } from './helpers'
 
@@ -13,6 +13,14 @@ const INSERTS = 20_000
 
 let relay: StartedRelay | null = null
 const clients: TestClient[] = []
+// Every y-websocket provider in Node adds a process 'exit' listener; this test holds CLIENTS + 1.
+const defaultMaxListeners = process.getMaxListeners()
+beforeAll(() => {
+  process.setMaxListeners(defaultMaxListeners + CLIENTS + 1)
+})
+afterAll(() => {
+  process.setMaxListeners(defaultMaxListeners)
+})
 afterEach(async () => {
   for (const client of clients.splice(0)) client.destroy()
   if (relay !== null) {
