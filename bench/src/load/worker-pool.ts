@@ -4,6 +4,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { BENCH_DIR, TSX_LOADER_URL } from '../paths'
 import { LOAD_CPU, pinProcess } from '../servers/affinity'
+import { cpuSeconds } from '../servers/proc-stats'
 import type { CommandArg, CommandName, CommandResult, FromWorker, SessionKind, SessionKinds, ToWorker } from './session-types'
 
 type WithoutRequestId<T> = T extends unknown ? Omit<T, 'requestId'> : never
@@ -45,6 +46,10 @@ class LoadWorker {
   stop(): void {
     if (this.child.connected) this.child.disconnect()
   }
+
+  get pid(): number | undefined {
+    return this.child.pid
+  }
 }
 
 let nextSessionId = 1
@@ -81,6 +86,11 @@ export class WorkerPool {
 
   get size(): number {
     return this.workers.length
+  }
+
+  /** CPU seconds all load workers have used (the load core's busy time, this process excluded). */
+  cpuSeconds(): number {
+    return this.workers.reduce((sum, worker) => sum + (worker.pid === undefined ? 0 : cpuSeconds(worker.pid)), 0)
   }
 
   async start<K extends SessionKind>(workerIndex: number, kind: K, spec: SessionKinds[K]['spec']): Promise<SessionHandle<K>> {

@@ -38,7 +38,7 @@ interface SaturationCase {
   /** Server CPU time per delivered update (one update to one receiver), µs. */
   cpuMicrosPerDelivery: number
   sent: number
-  atLoad: { fraction: number; ratePerS: number; p50Ms: number; p99Ms: number; missing: number }[]
+  atLoad: { fraction: number; ratePerS: number; p50Ms: number; p99Ms: number; missing: number; serverCpuPercent: number; loadCpuPercent: number }[]
 }
 
 interface Phase {
@@ -135,13 +135,18 @@ export const saturationScenario: Scenario = {
         for (const fraction of LOAD_FRACTIONS) {
           const ratePerS = Math.max(10, Math.round(updatesPerS * fraction))
           const phase = await open(server, spec, receivers, `n${receivers}-open${fraction * 100}`)
+          const serverCpuAt = server.cpuSeconds()
+          const loadCpuAt = context.pool.cpuSeconds()
           const sent = await phase.writer.command('openLoop', { ratePerS, durationMs: size.openS * 1000 })
+          const openS = (sent.endMs - sent.startMs) / 1000
+          const serverCpuPercent = (100 * (server.cpuSeconds() - serverCpuAt)) / openS
+          const loadCpuPercent = (100 * (context.pool.cpuSeconds() - loadCpuAt)) / openS
           await Promise.all(phase.receivers.map((r) => r.command('waitDelivered', { targets: [sent.sent], timeoutMs: 60_000 })))
           // The writer's tracker socket is one of the receivers.
           const arrivals = [[sent.trackerArrivalsB64], ...(await Promise.all(phase.receivers.map((r) => r.command('arrivals', { upTo: [sent.sent] })))).flatMap((a) => a.arrivalsB64)]
           const measured = deliveries(sent.sendTimesB64, arrivals, 0)
           const summary = summarizeLatencies(concat([measured.latenciesMs]))
-          atLoad.push({ fraction, ratePerS, p50Ms: summary.p50Ms, p99Ms: summary.p99Ms, missing: measured.missing })
+          atLoad.push({ fraction, ratePerS, p50Ms: summary.p50Ms, p99Ms: summary.p99Ms, missing: measured.missing, serverCpuPercent, loadCpuPercent })
           await close(phase)
         }
         const serverCpuPercent = (100 * cpuSeconds) / windowS
@@ -151,7 +156,7 @@ export const saturationScenario: Scenario = {
         const measured = { receivers, updatesPerS, deliveriesPerS, serverCpuPercent, cpuMicrosPerDelivery, sent: run.sent, atLoad }
         if (previous === -1) cases.push(measured)
         else if (cases[previous]!.updatesPerS < updatesPerS) cases[previous] = measured
-        progress(`  ${spec.label} N=${receivers}: ${updatesPerS.toFixed(0)} updates/s, ${deliveriesPerS.toFixed(0)} deliveries/s, server CPU ${serverCpuPercent.toFixed(0)}%, ${cpuMicrosPerDelivery.toFixed(1)} µs/delivery; ${atLoad.map((l) => `p99 ${l.p99Ms.toFixed(1)} ms at ${l.fraction * 100}%`).join(', ')}`)
+        progress(`  ${spec.label} N=${receivers}: ${updatesPerS.toFixed(0)} updates/s, ${deliveriesPerS.toFixed(0)} deliveries/s, server CPU ${serverCpuPercent.toFixed(0)}%, ${cpuMicrosPerDelivery.toFixed(1)} µs/delivery; ${atLoad.map((l) => `p99 ${l.p99Ms.toFixed(1)} ms at ${l.fraction * 100}% (server ${l.serverCpuPercent.toFixed(0)}%, load ${l.loadCpuPercent.toFixed(0)}%)`).join(', ')}`)
       }
     })
 
