@@ -137,10 +137,13 @@ export const saturationScenario: Scenario = {
           const phase = await open(server, spec, receivers, `n${receivers}-open${fraction * 100}`)
           const serverCpuAt = server.cpuSeconds()
           const loadCpuAt = context.pool.cpuSeconds()
+          const openedAtMs = nowMs()
           const sent = await phase.writer.command('openLoop', { ratePerS, durationMs: size.openS * 1000 })
-          const openS = (sent.endMs - sent.startMs) / 1000
-          const serverCpuPercent = (100 * (server.cpuSeconds() - serverCpuAt)) / openS
-          const loadCpuPercent = (100 * (context.pool.cpuSeconds() - loadCpuAt)) / openS
+          // Busy share of each core from the first send until the tracker had everything (a
+          // server that fell behind keeps draining after the last send): near 100 % = saturated.
+          const elapsedS = (nowMs() - openedAtMs) / 1000
+          const serverCpuPercent = (100 * (server.cpuSeconds() - serverCpuAt)) / elapsedS
+          const loadCpuPercent = (100 * (context.pool.cpuSeconds() - loadCpuAt)) / elapsedS
           await Promise.all(phase.receivers.map((r) => r.command('waitDelivered', { targets: [sent.sent], timeoutMs: 60_000 })))
           // The writer's tracker socket is one of the receivers.
           const arrivals = [[sent.trackerArrivalsB64], ...(await Promise.all(phase.receivers.map((r) => r.command('arrivals', { upTo: [sent.sent] })))).flatMap((a) => a.arrivalsB64)]
