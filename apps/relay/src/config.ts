@@ -228,7 +228,7 @@ export const CONFIG_VARIABLES: readonly Variable[] = [
   variable('AWARENESS_MAX_STATES_PER_SECOND', 200, 'Presence states a connection receives per second at most: a room with more than this × AWARENESS_FLUSH_MS / 1000 people sends presence less often (at least once per second)', positive, (c, v) => {
     c.awarenessMaxStatesPerSecond = v
   }),
-  variable('WS_COMPRESSION', 'off', 'awareness: accept permessage-deflate and send each coalesced awareness frame compressed, once per room (presence traffic ~7–13× smaller; but clients then compress everything they send, and inflating costs the relay CPU per message); off: no compression', compressionMode, (c, v) => {
+  variable('WS_COMPRESSION', 'off', 'awareness: accept permessage-deflate and send each coalesced awareness frame compressed, once per room (presence traffic ~6–13× smaller; but clients then compress everything they send, and inflating costs the relay CPU per message); off: no compression', compressionMode, (c, v) => {
     c.compression = v
   }),
   variable('STORAGE_RETRY_MS', 500, 'First retry delay after a failed storage write (doubles up to 30 s)', positive, (c, v) => {
