@@ -144,6 +144,24 @@ describe('RoomPersistence', () => {
     expect(log?.fields['bytesAfter']).toBeGreaterThan(0)
   })
 
+  it('does not fold a lone log entry past the threshold until a second one follows', async () => {
+    const p = persistence({ compaction: { maxLogEntries: 1_000, maxLogBytes: 100 } })
+    type('x'.repeat(500))
+    await timers.advance(50)
+    expect(store.appendCalls).toEqual([{ docId: 'doc', updates: 1 }])
+    expect(p.logBytes).toBeGreaterThan(100)
+    expect(store.snapshotCalls).toHaveLength(0)
+    type('y')
+    await timers.advance(50)
+    expect(store.snapshotCalls).toEqual([{ docId: 'doc', bytes: expect.any(Number), upToSeq: 2 }])
+    expect(p.logEntries).toBe(0)
+    // An explicit compaction (unload) folds even a lone entry.
+    type('z')
+    await timers.advance(50)
+    await p.compact('unload')
+    expect(store.snapshotCalls).toHaveLength(2)
+  })
+
   it('compacts with updates queued once writes never pause and the log is overdue', async () => {
     // Thresholds of 2 entries: overdue at 2 × OVERDUE_COMPACTION_FACTOR.
     const p = persistence({ compaction: { maxLogEntries: 2, maxLogBytes: 1_000_000 } })
