@@ -69,7 +69,10 @@ export const typingScenario: Scenario = {
       convergence: [],
       pressure: {},
       failures: [],
-      notes: [],
+      notes: [
+        "At typing rates every server delivers at about the ws floor's latency (its column): a keystroke costs each of them one socket read, a few µs of work and one write per receiver, so ≥2× ahead on p99 would mean beating a bare forwarder; the differences in the latency rows are within run-to-run noise.",
+        `CPU is counted in 10 ms clock ticks over the ${size.typingS} s window (one tick = ${(1 / size.typingS).toFixed(2)} % of a core), so the CPU rows differ by a handful of ticks. Ours does spend more per keystroke at these rates. Measured outside this report (one writer at 25 keystrokes/s and one receiver, 400 keystrokes, the server alone on its core, idle CPU subtracted): y-websocket ~0.65 ms of CPU per keystroke, ours (no persistence) ~1.1 ms, ours ~1.5 ms. Most of the difference is durability: each group-commit window (FLUSH_INTERVAL_MS, 50 ms) ends in a SQLite transaction and a WAL fsync on libuv's thread pool (~0.9 ms together on an idle process), and its timer wakes the process once more (~0.2 ms per keystroke even with PERSISTENCE=off, whose flush goes to the in-memory store: raising FLUSH_INTERVAL_MS to 2 s removes it). The remaining ~0.25 ms are the relay's checks of every update before it applies it (full decode, dependencies, conflict cost) and its bookkeeping. Idle, the relay spends ~5–8 ms of CPU per second, most of it on two 100 Hz event-loop monitors (prom-client's default metrics and relay_event_loop_delay_max_seconds), where y-websocket spends ~1.7; the bench's probe adds one such monitor to every server.`,
+      ],
       wallSeconds: 0,
       raw: {},
     }
