@@ -60,7 +60,7 @@ export const typingScenario: Scenario = {
       setup: [
         `${TYPISTS} typists replay seph-blog1 (each into its own Y.Text, one update per trace transaction) with keystroke gaps uniform in ${KEY_INTERVAL_MS[0]}–${KEY_INTERVAL_MS[1]} ms (≈12 keys/s each, seed ${SEED}) for ${size.typingS} s: ${offsets.map((o) => o.length).join(' + ')} updates.`,
         `N ∈ {${size.clients.join(', ')}} clients on one document (the typists included); latency = arrival at each other client − send, over every (update, receiver) pair.`,
-        'Server CPU = (utime + stime) of the server process during the typing window ÷ the window; event-loop delay from the probe inside each server.',
+        'Server CPU = user + system CPU of the server process (all its threads, to the microsecond: `process.cpuUsage()` read by the probe inside each server) from just before the typing window to just after it ÷ that time; event-loop delay from the same probe.',
         `All servers run at once (idle but one); ${size.rounds} round(s), each running every N on every server in turn; each server's figures come from its round with the lowest p99 (its least disturbed run on this shared machine).`,
         'Clients offer permessage-deflate as browsers do; only **ours (WS_COMPRESSION=awareness)** accepts it (an extra column). The typists\' updates are below the load clients\' 1 KiB compression threshold, so they travel uncompressed even there; browsers would compress each one.',
       ],
@@ -71,7 +71,7 @@ export const typingScenario: Scenario = {
       failures: [],
       notes: [
         "At typing rates every server delivers at about the ws floor's latency (its column): a keystroke costs each of them one socket read, a few µs of work and one write per receiver, so ≥2× ahead on p99 would mean beating a bare forwarder; the differences in the latency rows are within run-to-run noise.",
-        `CPU is counted in 10 ms clock ticks over the ${size.typingS} s window (one tick = ${(1 / size.typingS).toFixed(2)} % of a core), so the CPU rows differ by a handful of ticks. Ours does spend more per keystroke at these rates. Measured outside this report (one writer at 25 keystrokes/s and one receiver, 400 keystrokes, the server alone on its core, idle CPU subtracted): y-websocket ~0.65 ms of CPU per keystroke, ours (no persistence) ~1.1 ms, ours ~1.5 ms. Most of the difference is durability: each group-commit window (FLUSH_INTERVAL_MS, 50 ms) ends in a SQLite transaction and a WAL fsync on libuv's thread pool (~0.9 ms together on an idle process), and its timer wakes the process once more (~0.2 ms per keystroke even with PERSISTENCE=off, whose flush goes to the in-memory store: raising FLUSH_INTERVAL_MS to 2 s removes it). The remaining ~0.25 ms are the relay's checks of every update before it applies it (full decode, dependencies, conflict cost) and its bookkeeping. Idle, the relay spends ~5–8 ms of CPU per second, most of it on two 100 Hz event-loop monitors (prom-client's default metrics and relay_event_loop_delay_max_seconds), where y-websocket spends ~1.7; the bench's probe adds one such monitor to every server.`,
+        `Ours spends more CPU per keystroke than the peers at these rates (the CPU rows). Measured outside this report (one writer at 25 keystrokes/s and one receiver, 400 keystrokes, the server alone on its core, idle CPU subtracted): y-websocket ~0.65 ms of CPU per keystroke, ours (no persistence) ~1.1 ms, ours ~1.5 ms. Most of the difference is durability: each group-commit window (FLUSH_INTERVAL_MS, 50 ms) ends in a SQLite transaction and a WAL fsync on libuv's thread pool (~0.9 ms of CPU per flush on an otherwise idle process), and its timer wakes the process once more (~0.2 ms per keystroke even with PERSISTENCE=off, whose flush goes to the in-memory store: raising FLUSH_INTERVAL_MS to 2 s removes it). The remaining ~0.25 ms are the relay's checks of every update before it applies it (full decode, dependencies, conflict cost) and its bookkeeping. Idle, the relay spends ~5–8 ms of CPU per second, most of it on two 100 Hz event-loop monitors (prom-client's default metrics and relay_event_loop_delay_max_seconds), where y-websocket spends ~1.7; the bench's probe adds one such monitor to every server.`,
       ],
       wallSeconds: 0,
       raw: {},
@@ -91,13 +91,13 @@ export const typingScenario: Scenario = {
         receiverCounts.map((count, i) => context.pool.start(1 + i, 'receivers', { ...target, count, workloadPaths: workloads })),
       )
       try {
-        await server.probe('lag-reset')
-        const cpuBefore = server.cpuSeconds()
-        const startAtMs = nowMs() + 300
+        const before = await server.probe('lag-reset')
+        const beforeMs = nowMs()
+        const startAtMs = beforeMs + 300
         const sent = await Promise.all(typists.map((typist, t) => typist.command('schedule', { startAtMs, offsetsMs: offsets[t]! })))
-        const windowS = (nowMs() - startAtMs) / 1000
-        const cpuSeconds = server.cpuSeconds() - cpuBefore
         const lag = await server.probe('lag')
+        const cpuWindowS = (nowMs() - beforeMs) / 1000
+        const cpuSeconds = lag.cpuSeconds - before.cpuSeconds
         const targets = sent.map((x) => x.sent)
         await Promise.all([
           ...receivers.map((r) => r.command('waitDelivered', { targets, timeoutMs: 20_000 })),
@@ -120,7 +120,7 @@ export const typingScenario: Scenario = {
           round,
           ...summary,
           missing,
-          serverCpuPercent: (100 * cpuSeconds) / windowS,
+          serverCpuPercent: (100 * cpuSeconds) / cpuWindowS,
           lagP99Ms: lag.lagP99Ms,
           lagMaxMs: lag.lagMaxMs,
           typedUpdates: targets.reduce((a, b) => a + b, 0),

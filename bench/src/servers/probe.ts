@@ -18,6 +18,11 @@ export interface ProbeReply {
   lagP50Ms: number
   lagP99Ms: number
   lagMaxMs: number
+  /**
+   * User + system CPU seconds of the whole process (every thread, exited ones included) when it
+   * answered, to the microsecond: /proc's utime and stime come in 10 ms clock ticks.
+   */
+  cpuSeconds: number
 }
 
 const RESOLUTION_MS = 10
@@ -45,6 +50,7 @@ if (process.send !== undefined) {
     // A server without a SIGTERM handler dies on the signal before `--cpu-prof` writes its profile.
     if (message.command === 'exit-if-unhandled' && process.listenerCount('SIGTERM') === 0) process.exit(0)
     if (message.command === 'lag-reset') histogram.reset()
+    const cpu = process.cpuUsage()
     const memory = process.memoryUsage()
     const reply: ProbeReply = {
       probeId: message.probeId,
@@ -58,6 +64,7 @@ if (process.send !== undefined) {
       lagP50Ms: delayMs(histogram.percentile(50)),
       lagP99Ms: delayMs(histogram.percentile(99)),
       lagMaxMs: delayMs(histogram.max),
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
     }
     process.send?.(reply)
   })
