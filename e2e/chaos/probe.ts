@@ -1,5 +1,5 @@
 // The test side of the chaos probe: installs the in-page half (probe-page.ts) and reads it.
-import type { BrowserContext, Page } from '@playwright/test'
+import { type BrowserContext, errors, type Page } from '@playwright/test'
 import { MARKER_PATTERN } from './markers'
 import { installProbe } from './probe-page'
 import type { CaretInfo, ChaosProbe, ClickPoint, ProbeConfig, ProbeDrain } from './probe-types'
@@ -69,22 +69,35 @@ export async function historyState(page: Page): Promise<{ canUndo: boolean; canR
   })
 }
 
+/** A marker was typed, the guard did not refuse it, and it never reached the typist's own document. */
+export class LostInputError extends Error {
+  override readonly name = 'LostInputError'
+  constructor(marker: string, timeoutMs: number) {
+    super(`typed ${marker} never reached the typist's own document within ${timeoutMs} ms, and the guard did not refuse it: the input was lost`)
+  }
+}
+
 /**
  * Waits until the page's own local transaction has put `marker` into the document (true), or the
- * guard refused the input (false).
+ * guard refused the input (false); throws {@link LostInputError} when neither happens in time.
  */
 export async function waitForLocalMarker(page: Page, marker: string, refusalsBefore: number, timeoutMs = 10_000): Promise<boolean> {
-  const handle = await page.waitForFunction(
-    ([token, before]) => {
-      const probe = window.__chaos
-      if (probe === undefined) return null
-      if (probe.localSeen.has(token)) return 'typed'
-      return probe.refusalTotal > before ? 'refused' : null
-    },
-    [marker, refusalsBefore] as const,
-    { timeout: timeoutMs, polling: 'raf' },
-  )
-  return (await handle.jsonValue()) === 'typed'
+  try {
+    const handle = await page.waitForFunction(
+      ([token, before]) => {
+        const probe = window.__chaos
+        if (probe === undefined) return null
+        if (probe.localSeen.has(token)) return 'typed'
+        return probe.refusalTotal > before ? 'refused' : null
+      },
+      [marker, refusalsBefore] as const,
+      { timeout: timeoutMs, polling: 'raf' },
+    )
+    return (await handle.jsonValue()) === 'typed'
+  } catch (error) {
+    if (error instanceof errors.TimeoutError) throw new LostInputError(marker, timeoutMs)
+    throw error
+  }
 }
 
 export async function refusalTotal(page: Page): Promise<number> {

@@ -54,11 +54,14 @@ import {
  *   ArrowRight presses, most likely one swallowed by a remote caret widget; the harness now
  *   re-checks and never inserts a rule inside a marker);
  * - 4282894524: a marker typed offline 20 ms before an offline reload was gone after it (the
- *   IndexedDB write was aborted with the page; local edits now also go to a synchronous journal).
+ *   IndexedDB write was aborted with the page; local edits now also go to a synchronous journal);
+ * - 3238820903: a marker typed at the start of a code block, in front of another page's caret
+ *   widget, never reached the document (Chromium put the text outside the block's <code>; the
+ *   editor now draws a code block as one <pre>). Failed CI; about 2 in 3 local runs at 2 cores.
  * By default each invocation adds one of them (picked by the random seed, so CI cycles through
  * them); CHAOS_PINNED=1 runs them all, CHAOS_PINNED=0 none, SEED=n only n.
  */
-export const PINNED_SEEDS: readonly number[] = [33, 34, 35, 43, 22, 11, 4185206206, 4282894524]
+export const PINNED_SEEDS: readonly number[] = [33, 34, 35, 43, 22, 11, 4185206206, 4282894524, 3238820903]
 
 const settings = readChaosSettings()
 function pinnedSeeds(): readonly number[] {

@@ -1,7 +1,19 @@
 // Users see each other: a remote caret labelled with the other user's name, and a presence bar
 // that lists everyone in the document.
 import type { Page } from '@playwright/test'
-import { editor, expect, focusEnd, openDoc, openUsers, setUserName, test, waitForEditor } from '../support/test'
+import {
+  editor,
+  editorText,
+  expect,
+  focusEnd,
+  openDoc,
+  openUsers,
+  pressNavigation,
+  setUserName,
+  test,
+  waitForConvergence,
+  waitForEditor,
+} from '../support/test'
 
 test('a remote cursor with the other user’s name is visible, and both users are present', async ({ peers, docId }) => {
   const [a, b] = (await openUsers(peers, docId, 2, ['Alice Example', 'Bob Example'])) as [Page, Page]
@@ -25,6 +37,31 @@ test('a remote cursor with the other user’s name is visible, and both users ar
     await expect(users).toHaveCount(2)
     await expect(users.filter({ hasText: self })).toHaveAttribute('data-self', 'true')
     await expect(users.filter({ hasText: other })).toHaveAttribute('data-self', 'false')
+  }
+})
+
+// A remote caret is a widget (contenteditable=false) drawn at the other user's position; when both
+// carets are at the very start of a block, the local one sits just in front of it. Typing there
+// must reach the document: in a code block drawn as <pre><code>, Chromium put the text outside the
+// <code> and it vanished (chaos seed 3238820903).
+test.describe('typing at the start of a block where another user’s caret sits', () => {
+  for (const block of ['paragraph', 'heading-1', 'code-block', 'blockquote', 'bullet-list'] as const) {
+    test(`keeps every character in a ${block}`, async ({ peers, docId }) => {
+      const [a, b] = (await openUsers(peers, docId, 2, ['Typist', 'Watcher'])) as [Page, Page]
+      await focusEnd(a)
+      await a.keyboard.type('second half')
+      if (block !== 'paragraph') await a.getByTestId(`toolbar-${block}`).click()
+      await waitForConvergence([a, b])
+      await focusEnd(b)
+      await pressNavigation(b, 'ControlOrMeta+Home')
+      await pressNavigation(a, 'ControlOrMeta+Home')
+      await expect(editor(a).locator('.ProseMirror-yjs-cursor', { hasText: 'Watcher' })).toBeVisible()
+
+      await a.keyboard.type('typed ')
+      await a.keyboard.insertText('[[inserted]] ')
+      for (const page of [a, b]) await expect.poll(() => editorText(page)).toBe('typed [[inserted]] second half')
+      await waitForConvergence([a, b])
+    })
   }
 })
 

@@ -4,6 +4,7 @@ import { gapCursor } from 'prosemirror-gapcursor'
 import { inputRules } from 'prosemirror-inputrules'
 import { keymap } from 'prosemirror-keymap'
 import type { Plugin } from 'prosemirror-state'
+import { codeBlockViewPlugin } from './code-block-view'
 import { buildInputRules } from './input-rules'
 import type { InputRuleOptions } from './input-rules'
 import { buildKeymap } from './keymap'
@@ -27,7 +28,9 @@ export interface EditorPluginOptions extends HistoryCommands, InputRuleOptions {
  *    Backspace can undo an input rule before the generic Enter/Backspace run;
  * 3. `baseKeymap` — the generic editing keys;
  * 4. drop cursor and gap cursor;
- * 5. `extraPlugins`.
+ * 5. the code block's editing DOM (`codeBlockViewPlugin`: a single <pre>, so typed text cannot
+ *    land outside the block's content);
+ * 6. `extraPlugins`.
  *
  * The web app puts the Yjs binding's plugins *before* these:
  * `[syncPlugin(binding), cursorPlugin(…), undoPlugin(binding), ...buildEditorPlugins({ undo, redo })]`,
@@ -43,6 +46,7 @@ export function buildEditorPlugins(options: EditorPluginOptions): Plugin[] {
     keymap(baseKeymap),
     dropCursor(),
     gapCursor(),
+    codeBlockViewPlugin(),
     ...(options.extraPlugins ?? []),
   ]
 }
