@@ -9,6 +9,7 @@ import {
   type CompactionOutcome,
   type DocStats,
   type DocStore,
+  type FoldStored,
 } from '@collab/storage'
 
 export interface SharedCompactionOptions {
@@ -18,6 +19,8 @@ export interface SharedCompactionOptions {
    */
   live: Uint8Array | null
   now: () => number
+  /** Where the fold runs (the relay's fold thread); default the event loop. */
+  fold?: FoldStored
 }
 
 export interface SharedCompactionResult {
@@ -40,7 +43,7 @@ export async function compactSharedStore(
 ): Promise<SharedCompactionResult> {
   const startedMs = options.now()
   if (options.live !== null) return snapshotWithLive(store, docId, options.live, options.now, startedMs)
-  const run = () => compactDoc(store, docId, { now: options.now })
+  const run = () => compactDoc(store, docId, { now: options.now, ...(options.fold === undefined ? {} : { fold: options.fold }) })
   const locked = store.tryWithCompactionLock ? await store.tryWithCompactionLock(docId, run) : { acquired: true as const, value: await run() }
   const stats = await store.stats(docId)
   if (!locked.acquired) {
