@@ -1,7 +1,7 @@
 // The relay as a Fastify plugin (fastify/demo style): server.ts only listens and handles signals,
 // tests build it with their own store, clock and logger.
 import { CloseCode, HttpRefusal } from '@collab/protocol'
-import { FoldWorker, StorageUnavailableError, type DocStore } from '@collab/storage'
+import { StorageUnavailableError, type DocStore } from '@collab/storage'
 import fastifyWebsocket from '@fastify/websocket'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { ClusterBus } from './cluster/bus'
@@ -106,11 +106,8 @@ async function relayAppPlugin(fastify: FastifyInstance, options: RelayAppOptions
     logger: fastify.log,
     ...(options.clusterBus ? { bus: options.clusterBus } : {}),
   })
-  // Compactions fold on this thread, not the event loop (see @collab/storage fold-worker.ts).
-  const folds = new FoldWorker()
   const rooms = new RoomManager({
     store: instrumentStore(store, metrics, () => timers.now()),
-    fold: folds.fold,
     metrics,
     timers,
     logger: fastify.log,
@@ -219,8 +216,6 @@ async function relayAppPlugin(fastify: FastifyInstance, options: RelayAppOptions
   fastify.addHook('onClose', async () => {
     stopHeartbeat()
     metrics.close()
-    // After preClose: the rooms' last compactions are done.
-    await folds.close()
   })
 
   await fastify.register(healthRoutes, { rooms, connections, accepting: () => accepting })

@@ -51,7 +51,10 @@ export function foldToSnapshot(stored: StoredDoc, docId = '(unnamed)'): Uint8Arr
   try {
     // One transaction: gc and struct merging run once at its end, not once per update.
     doc.transact(() => {
-      storedRecords(stored).forEach((record, index) => applyRecord(doc, record, docId, recordName(stored, index)))
+      if (stored.snapshot !== null) applyRecord(doc, stored.snapshot, docId, 'the snapshot')
+      stored.updates.forEach((update, index) => {
+        applyRecord(doc, update, docId, `log entry ${formatCount(index)} of ${formatCount(stored.updates.length)}`)
+      })
     })
     return Y.encodeStateAsUpdate(doc)
   } finally {
@@ -59,30 +62,14 @@ export function foldToSnapshot(stored: StoredDoc, docId = '(unnamed)'): Uint8Arr
   }
 }
 
-/** The records a fold applies, in order: the snapshot (if any), then the log. */
-export function storedRecords(stored: StoredDoc): Uint8Array[] {
-  return stored.snapshot === null ? stored.updates : [stored.snapshot, ...stored.updates]
-}
-
-/** How errors name the `index`th of {@link storedRecords}. */
-export function recordName(stored: StoredDoc, index: number): string {
-  if (stored.snapshot !== null) {
-    if (index === 0) return 'the snapshot'
-    index -= 1
-  }
-  return `log entry ${formatCount(index)} of ${formatCount(stored.updates.length)}`
-}
-
-/** The error for a record that Yjs refused to apply. */
-export function corruptRecordError(docId: string, what: string, record: Uint8Array, reason: string, cause?: unknown): CorruptRecordError {
-  return new CorruptRecordError(docId, `${what} (${formatCount(record.byteLength)} bytes) is not a valid Yjs update: ${reason}`, { cause })
-}
-
 function applyRecord(doc: Y.Doc, record: Uint8Array, docId: string, what: string): void {
   try {
     Y.applyUpdate(doc, record)
   } catch (error) {
-    throw corruptRecordError(docId, what, record, error instanceof Error ? error.message : String(error), error)
+    const reason = error instanceof Error ? error.message : String(error)
+    throw new CorruptRecordError(docId, `${what} (${formatCount(record.byteLength)} bytes) is not a valid Yjs update: ${reason}`, {
+      cause: error,
+    })
   }
 }
 
@@ -108,14 +95,9 @@ export interface CompactionResult {
   durationMs: number
 }
 
-/** Folds a loaded document into one snapshot, like {@link foldToSnapshot} (e.g. on a `FoldWorker`). */
-export type FoldStored = (stored: StoredDoc, docId: string) => Promise<Uint8Array>
-
 export interface CompactDocOptions {
   /** Clock for `durationMs`; defaults to `performance.now`. */
   now?: () => number
-  /** Where the fold runs; default {@link foldToSnapshot} on the calling thread. */
-  fold?: FoldStored
 }
 
 /**
@@ -138,7 +120,7 @@ export async function compactDoc(store: DocStore, docId: string, options: Compac
     durationMs: now() - startedMs,
   })
   if (stored.updates.length === 0) return unchanged('nothing-to-fold')
-  const snapshot = options.fold === undefined ? foldToSnapshot(stored, docId) : await options.fold(stored, docId)
+  const snapshot = foldToSnapshot(stored, docId)
   try {
     await store.replaceSnapshot(docId, snapshot, stored.lastSeq)
   } catch (error) {

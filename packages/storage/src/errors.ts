@@ -166,18 +166,6 @@ export class CheckpointWorkerError extends StorageError {
   }
 }
 
-/** The thread that folds snapshots (`FoldWorker`) could not start, failed or exited mid-fold. */
-export class FoldWorkerError extends StorageError {
-  override readonly name: string = 'FoldWorkerError'
-  constructor(
-    readonly docId: string,
-    readonly detail: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`Folding document ${quote(docId)} on the fold thread failed: ${detail}`, options)
-  }
-}
-
 function describeValue(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value)
   if (typeof value === 'string') return JSON.stringify(value.length > 80 ? value.slice(0, 80) + '…' : value)

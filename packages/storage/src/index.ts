@@ -1,7 +1,6 @@
 export type { CompactionLockResult, DocStats, DocStore, DocSummary, StoredDoc } from './doc-store'
 export {
   CheckpointWorkerError,
-  FoldWorkerError,
   CorruptRecordError,
   InvalidArgumentError,
   InvalidSeqError,
@@ -31,7 +30,6 @@ export { MemoryDocStore, type MemoryDocStoreOptions } from './memory-store'
 export type { SyncFile } from './wal-sync'
 export type { CheckpointMode } from './wal-checkpointer'
 export type { CheckpointWorkerConfig, CheckpointWorkerFactory } from './checkpoint-worker'
-export { FOLD_THREAD_IDLE_MS, FoldWorker, startFoldThread, type FoldThreadFactory, type FoldWorkerOptions } from './fold-worker'
 export {
   DEFAULT_POSTGRES_CONNECT_TIMEOUT_MS,
   DEFAULT_POSTGRES_POOL_SIZE,
@@ -47,7 +45,6 @@ export {
   resolveCompactionPolicy,
   shouldCompact,
   type CompactDocOptions,
-  type FoldStored,
   type CompactionOutcome,
   type CompactionPolicy,
   type CompactionResult,

@@ -1,7 +1,7 @@
 // Compaction against a real SQLite store, fed with a real editing trace.
 import * as Y from 'yjs'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { FoldWorker, SqliteDocStore, compactDoc, foldToSnapshot, type DocStore } from '../src/index'
+import { SqliteDocStore, compactDoc, type DocStore } from '../src/index'
 import { Writer, sumBytes, textOf } from './contract-helpers'
 import { makeTempDir, removeDir } from './temp-dir'
 import { loadTrace, replayTrace, type Replay } from './trace'
@@ -87,31 +87,6 @@ describe(`automerge-paper trace, first ${TRACE_TXNS.toLocaleString('en-US')} tra
     Y.applyUpdate(live, Y.encodeStateAsUpdate(replay.doc))
     Y.applyUpdate(live, loaded.snapshot ?? new Uint8Array())
     expect(Y.encodeStateVector(live)).toEqual(Y.encodeStateVector(replay.doc))
-  })
-
-  it('folds on a FoldWorker thread to the same snapshot as on the calling thread', async () => {
-    const half = TRACE_TXNS / 2
-    await appendInBatches(store, 'paper', replay.updates.slice(0, half))
-    await compactDoc(store, 'paper')
-    await appendInBatches(store, 'paper', replay.updates.slice(half))
-    const expected = foldToSnapshot(await store.load('paper'), 'paper')
-    const worker = new FoldWorker()
-    const folds: string[] = []
-    try {
-      const result = await compactDoc(store, 'paper', {
-        fold: (stored, docId) => {
-          folds.push(docId)
-          return worker.fold(stored, docId)
-        },
-      })
-      expect(result).toMatchObject({ outcome: 'compacted', foldedEntries: TRACE_TXNS - half, upToSeq: TRACE_TXNS, bytesAfter: expected.byteLength })
-    } finally {
-      await worker.close()
-    }
-    expect(folds).toEqual(['paper'])
-    const loaded = await store.load('paper')
-    expect(Buffer.from(loaded.snapshot ?? new Uint8Array()).equals(Buffer.from(expected))).toBe(true)
-    expect(textOf(loaded)).toBe(replay.expectedText)
   })
 
   it('compacts again after more appends, on top of the previous snapshot', async () => {

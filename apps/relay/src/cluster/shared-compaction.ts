@@ -9,7 +9,6 @@ import {
   type CompactionOutcome,
   type DocStats,
   type DocStore,
-  type FoldStored,
 } from '@collab/storage'
 
 export interface SharedCompactionOptions {
@@ -19,8 +18,6 @@ export interface SharedCompactionOptions {
    */
   live: Uint8Array | null
   now: () => number
-  /** Where the fold runs (the relay's fold thread); default the event loop. */
-  fold?: FoldStored
 }
 
 export interface SharedCompactionResult {
@@ -43,7 +40,7 @@ export async function compactSharedStore(
 ): Promise<SharedCompactionResult> {
   const startedMs = options.now()
   if (options.live !== null) return snapshotWithLive(store, docId, options.live, options.now, startedMs)
-  const run = () => compactDoc(store, docId, { now: options.now, ...(options.fold === undefined ? {} : { fold: options.fold }) })
+  const run = () => compactDoc(store, docId, { now: options.now })
   const locked = store.tryWithCompactionLock ? await store.tryWithCompactionLock(docId, run) : { acquired: true as const, value: await run() }
   const stats = await store.stats(docId)
   if (!locked.acquired) {

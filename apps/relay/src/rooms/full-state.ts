@@ -6,8 +6,8 @@
 // the same bytes until the document changes. The whole-document answer is kept only for large
 // documents: below MIN_CACHED_WHOLE_BYTES encoding takes well under a millisecond, and keeping
 // a copy would only double every small document's memory. The whole-document update is also what
-// a compaction stores when it snapshots the live document (a fallback snapshot, or a relay built
-// without a fold thread), so the two share one encoding there.
+// a compaction stores as the snapshot, so the two share one encoding: a snapshot taken after a
+// joiner's request costs no encoding, and a joiner after a compaction gets the cached answer.
 import { encodeSyncStep2 } from '@collab/protocol'
 import * as Y from 'yjs'
 import { DocumentCache } from './document-cache'

@@ -1,4 +1,4 @@
-import { FoldWorkerError, InvalidPayloadError, StorageUnavailableError, foldToSnapshot, type FoldStored } from '@collab/storage'
+import { InvalidPayloadError, StorageUnavailableError } from '@collab/storage'
 import { beforeEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { ManualTimers } from '../../test/manual-timers'
@@ -192,64 +192,6 @@ describe('RoomPersistence', () => {
     expect(copy.getText('t').toString()).toBe(doc.getText('t').toString())
     for (const update of stored.updates) Y.applyUpdate(copy, update)
     expect(copy.getText('t').toString()).toBe(doc.getText('t').toString())
-  })
-
-  describe('with a fold thread', () => {
-    const liveEncodingRefused = (): Uint8Array => {
-      throw new Error('the live document was encoded on the event loop')
-    }
-    function foldSpy(calls: Array<{ docId: string; entries: number }>): FoldStored {
-      return async (stored, docId) => {
-        calls.push({ docId, entries: stored.updates.length })
-        return foldToSnapshot(stored, docId)
-      }
-    }
-
-    it('folds what is stored instead of encoding the live document', async () => {
-      const folds: Array<{ docId: string; entries: number }> = []
-      const p = persistence({ compaction: { maxLogEntries: 3, maxLogBytes: 1_000_000 }, fold: foldSpy(folds), snapshot: liveEncodingRefused })
-      for (const ch of 'abc') {
-        type(ch)
-        await timers.advance(50)
-      }
-      expect(folds).toEqual([{ docId: 'doc', entries: 3 }])
-      expect(store.snapshotCalls).toEqual([{ docId: 'doc', bytes: expect.any(Number), upToSeq: 3 }])
-      expect(p.logEntries).toBe(0)
-      expect(p.logBytes).toBe(0)
-      const log = logger.records.find((r) => r.msg === 'compacted document')
-      expect(log?.fields).toMatchObject({ reason: 'threshold', foldedEntries: 3, upToSeq: 3, foldedOn: 'thread' })
-      const copy = new Y.Doc()
-      Y.applyUpdate(copy, (await store.load('doc')).snapshot!)
-      expect(copy.getText('t').toString()).toBe('abc')
-    })
-
-    it('keeps the log when the fold fails', async () => {
-      const p = persistence({
-        compaction: { maxLogEntries: 2, maxLogBytes: 1_000_000 },
-        fold: (_stored, docId) => Promise.reject(new FoldWorkerError(docId, 'it exited with code 1')),
-        snapshot: liveEncodingRefused,
-      })
-      type('a')
-      await timers.advance(50)
-      type('b')
-      await timers.advance(50)
-      expect(store.snapshotCalls).toEqual([])
-      expect(p.logEntries).toBe(2)
-      const log = logger.records.find((r) => r.msg === 'compaction failed; the update log is kept')
-      expect(String((log?.fields['err'] as Error | undefined)?.message)).toContain('exited with code 1')
-    })
-
-    it('still encodes the live document for a fallback snapshot (the log refused a batch)', async () => {
-      const folds: Array<{ docId: string; entries: number }> = []
-      persistence({ fold: foldSpy(folds) })
-      store.failAppendsWith = new InvalidPayloadError('doc', 'update', 'too odd')
-      type('kept')
-      await timers.advance(50)
-      expect(folds).toEqual([])
-      expect(store.snapshotCalls).toHaveLength(1)
-      const log = logger.records.find((r) => r.msg === 'compacted document')
-      expect(log?.fields).toMatchObject({ reason: 'fallback', foldedOn: 'event-loop' })
-    })
   })
 
   it('stores a snapshot when the log refuses a batch (not a transient failure)', async () => {

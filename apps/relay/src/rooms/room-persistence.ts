@@ -4,7 +4,6 @@ import {
   shouldCompact,
   type CompactionPolicy,
   type DocStore,
-  type FoldStored,
   type StoredDoc,
 } from '@collab/storage'
 import type { FastifyBaseLogger } from 'fastify'
@@ -35,12 +34,6 @@ export interface RoomPersistenceOptions {
   stateVector(): Uint8Array
   /** The live document's full state, for a snapshot. */
   snapshot(): Uint8Array
-  /**
-   * Folds what is stored into a snapshot off the event loop (the relay's `FoldWorker`). Without
-   * it, a compaction encodes the live document on the event loop. A `fallback` snapshot always
-   * encodes the live document: it holds updates the log refused.
-   */
-  fold?: FoldStored
   /** Storage started failing (false) or recovered (true). */
   onHealthChange(healthy: boolean): void
   /**
@@ -182,11 +175,10 @@ export class RoomPersistence {
   }
 
   /**
-   * Folds the log into a snapshot (see {@link snapshotNow}), but only when nothing is pending
+   * Folds the log into a snapshot of the live document, but only when nothing is pending
    * (otherwise after the next flush). An `overdue` compaction only waits for the batch in flight:
-   * the queued updates' log entries, appended after it, are folded by the next compaction (a
-   * live-document snapshot holds them already; re-applying is a no-op in Yjs). Failures are
-   * logged; the log stays as it was.
+   * its snapshot also holds the queued updates, whose log entries (appended after it, re-applying
+   * is a no-op in Yjs) the next compaction folds. Failures are logged; the log stays as it was.
    */
   async compact(reason: CompactionReason): Promise<void> {
     if (this.disposed) return
@@ -326,29 +318,16 @@ export class RoomPersistence {
     }
   }
 
-  /**
-   * Stores a snapshot covering every entry up to `lastSeq`: what is stored, folded on the fold
-   * thread, or the live document encoded here (no fold thread, or a fallback). Flushes wait
-   * for it, so the stored log is what the counters say.
-   */
+  /** Stores the live document as the snapshot covering every entry up to `lastSeq`. */
   private async snapshotNow(reason: CompactionReason): Promise<void> {
     if (this.options.sharedStore) return this.snapshotShared(reason)
-    const { store, docId, logger, timers, fold } = this.options
+    const { store, docId, logger, timers } = this.options
     const startedMs = timers.now()
+    const upToSeq = this.lastSeq
+    const foldedEntries = this.logEntries
+    const foldedBytes = this.logBytes
     const bytesBefore = this.snapshotBytes + this.logBytes
-    let upToSeq = this.lastSeq
-    let foldedEntries = this.logEntries
-    let foldedBytes = this.logBytes
-    let snapshot: Uint8Array
-    if (fold !== undefined && reason !== 'fallback') {
-      const stored = await store.load(docId)
-      upToSeq = stored.lastSeq
-      foldedEntries = stored.updates.length
-      foldedBytes = stored.updates.reduce((sum, update) => sum + update.byteLength, 0)
-      snapshot = await fold(stored, docId)
-    } else {
-      snapshot = this.options.snapshot()
-    }
+    const snapshot = this.options.snapshot()
     await store.replaceSnapshot(docId, snapshot, upToSeq)
     this.snapshotBytes = snapshot.byteLength
     this.logEntries -= foldedEntries
@@ -361,7 +340,6 @@ export class RoomPersistence {
         bytesAfter: snapshot.byteLength,
         foldedEntries,
         upToSeq,
-        foldedOn: fold !== undefined && reason !== 'fallback' ? 'thread' : 'event-loop',
         durationMs: Math.round(timers.now() - startedMs),
       },
       'compacted document',
@@ -374,7 +352,6 @@ export class RoomPersistence {
     const result = await compactSharedStore(store, docId, {
       live: reason === 'fallback' ? this.options.snapshot() : null,
       now: () => timers.now(),
-      ...(this.options.fold === undefined ? {} : { fold: this.options.fold }),
     })
     this.snapshotBytes = result.stats.snapshotBytes
     this.logEntries = result.stats.logEntries

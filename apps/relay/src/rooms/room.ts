@@ -12,7 +12,7 @@ import {
   type Frame,
   type ProtocolLimits,
 } from '@collab/protocol'
-import type { CompactionPolicy, DocStore, FoldStored, StoredDoc } from '@collab/storage'
+import type { CompactionPolicy, DocStore, StoredDoc } from '@collab/storage'
 import type { FastifyBaseLogger } from 'fastify'
 import * as Y from 'yjs'
 import { CompressibleFrame } from '../connection/compression'
@@ -66,8 +66,6 @@ export interface RoomOptions {
   cluster?: RoomCluster | null
   /** Other relays write the same store: compact from storage under its lock (see RoomPersistence). */
   sharedStore?: boolean
-  /** Folds stored documents into snapshots off the event loop (the app's `FoldWorker`). */
-  fold?: FoldStored | null
 }
 
 export interface CloseRoomOptions {
@@ -184,7 +182,6 @@ export class Room implements BackpressureListener {
         room.onStorageHealth(healthy)
       },
       sharedStore: options.sharedStore ?? false,
-      ...(options.fold ? { fold: options.fold } : {}),
     })
     this.inbox = new LoadInbox({
       maxFrames: options.maxQueuedFramesWhileLoading ?? DEFAULT_MAX_QUEUED_FRAMES,
