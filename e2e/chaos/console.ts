@@ -2,6 +2,7 @@
 // WebSocket attempt to this document that fails because the run cut the network or crashed the
 // relay. Anything else the app prints still fails the test.
 import type { Peers } from '../support/pages'
+import { RELAY_DOWN_SOCKET_ERRORS } from '../support/socket-errors'
 
 const OFFLINE_ERRORS = [
   'Error in connection establishment: net::ERR_INTERNET_DISCONNECTED',
@@ -10,24 +11,6 @@ const OFFLINE_ERRORS = [
   // Seen once in CI: seed 34, the page went offline while reconnecting to the restarting relay.
   'WebSocket is closed before the connection is established.',
 ]
-/**
- * A relay killed mid-connection fails the socket under an attempt in one of a few ways, and
- * Chromium reports it either while connecting or during the opening handshake, depending on the
- * moment. Seen in runs: REFUSED (relay down), RESET and EMPTY_RESPONSE (SIGKILL in the middle of
- * a handshake), SOCKET_NOT_CONNECTED (the socket went away while connecting; CI, seed 2240729714,
- * whose own checks passed); CONNECTION_CLOSED (not seen yet) is the same failure when the
- * socket ends with a FIN instead of a reset.
- */
-const RELAY_DOWN_NET_ERRORS = ['ERR_CONNECTION_REFUSED', 'ERR_CONNECTION_RESET', 'ERR_EMPTY_RESPONSE', 'ERR_SOCKET_NOT_CONNECTED', 'ERR_CONNECTION_CLOSED']
-const RELAY_DOWN_ERRORS = [
-  ...['Error in connection establishment', 'Error during WebSocket handshake'].flatMap((stage) =>
-    RELAY_DOWN_NET_ERRORS.map((error) => `${stage}: net::${error}`),
-  ),
-  'Connection closed before receiving a handshake response',
-  // A relay that is shutting down or still opening its storage refuses upgrades with 503.
-  'Error during WebSocket handshake: Unexpected response code: 503',
-]
-
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
@@ -40,7 +23,7 @@ function syncUrlPattern(baseUrl: string, docId: string): string {
 }
 
 export function allowFaultConsoleMessages(peers: Pick<Peers, 'allowConsole'>, options: { baseUrl: string; docId: string; relayCrashes: boolean }): void {
-  const errors = [...OFFLINE_ERRORS, ...(options.relayCrashes ? RELAY_DOWN_ERRORS : [])]
+  const errors = [...OFFLINE_ERRORS, ...(options.relayCrashes ? RELAY_DOWN_SOCKET_ERRORS : [])]
   peers.allowConsole(
     new RegExp(`^WebSocket connection to '${syncUrlPattern(options.baseUrl, options.docId)}' failed: (${errors.map(escapeRegExp).join('|')})$`),
     options.relayCrashes
