@@ -40,14 +40,19 @@ describe('loadConfig', () => {
     ['PORT', 'abc', 'Invalid PORT="abc": expected an integer from 0 to 65535'],
     ['PORT', '70000', 'Invalid PORT="70000": expected an integer from 0 to 65535'],
     ['PORT', '80.5', 'Invalid PORT="80.5": expected an integer from 0 to 65535'],
-    ['PING_INTERVAL_MS', '0', 'Invalid PING_INTERVAL_MS="0": expected an integer >= 1'],
-    ['FLUSH_INTERVAL_MS', '-5', 'Invalid FLUSH_INTERVAL_MS="-5": expected an integer >= 1'],
+    ['PING_INTERVAL_MS', '0', 'Invalid PING_INTERVAL_MS="0": expected an integer from 1 to 86400000'],
+    ['FLUSH_INTERVAL_MS', '-5', 'Invalid FLUSH_INTERVAL_MS="-5": expected an integer from 1 to 86400000'],
     ['LOG_LEVEL', 'loud', 'Invalid LOG_LEVEL="loud": expected one of fatal, error, warn, info, debug, trace, silent'],
     ['HOST', '   ', 'Invalid HOST="   ": expected a non-empty value'],
     ['MAX_FRAME_BYTES', '1e6', 'Invalid MAX_FRAME_BYTES="1e6": expected an integer >= 1'],
     ['PERSISTENCE', 'no', 'Invalid PERSISTENCE="no": expected one of on, off'],
     ['PERSISTENCE', 'false', 'Invalid PERSISTENCE="false": expected one of on, off'],
     ['WS_COMPRESSION', 'gzip', 'Invalid WS_COMPRESSION="gzip": expected one of awareness, off'],
+    // Past 2^31 - 1 ms Node would run the timer after 1 ms: a ping every millisecond.
+    ['PING_INTERVAL_MS', '3000000000', 'Invalid PING_INTERVAL_MS="3000000000": expected an integer from 1 to 86400000'],
+    ['ROOM_UNLOAD_DELAY_MS', '86400001', 'Invalid ROOM_UNLOAD_DELAY_MS="86400001": expected an integer from 0 to 86400000'],
+    // Node's headersTimeout must not exceed its requestTimeout (5 min): a RangeError at startup.
+    ['HANDSHAKE_TIMEOUT_MS', '600000', 'Invalid HANDSHAKE_TIMEOUT_MS="600000": expected an integer from 1 to 300000'],
   ])('refuses %s=%j with a ConfigError naming it', (name, value, message) => {
     let error: unknown
     try {

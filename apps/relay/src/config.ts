@@ -185,6 +185,14 @@ function variable<T>(
 }
 
 const positive = integer(1)
+/**
+ * Durations are at most a day. Node runs a timer longer than 2^31 - 1 ms (24.8 days) after 1 ms
+ * instead (TimeoutOverflowWarning): a PING_INTERVAL_MS past it pinged every millisecond and
+ * dropped every socket. A day leaves room for the timers derived from them (shutdown + 2 s,
+ * heartbeat × 3.5).
+ */
+const MAX_DURATION_MS = 86_400_000
+const duration = (min: number): Parser<number> => integer(min, MAX_DURATION_MS)
 const limit = (name: string, key: keyof ProtocolLimits, meaning: string): Variable =>
   variable(name, DEFAULT_LIMITS[key], meaning, positive, (c, v) => {
     c.limits[key] = v
@@ -210,19 +218,19 @@ export const CONFIG_VARIABLES: readonly Variable[] = [
   variable('WEB_DIST_DIR', 'apps/web/dist', 'Built web app, served at / when it contains index.html', nonEmpty, (c, v) => {
     c.webDistDir = v
   }),
-  variable('PING_INTERVAL_MS', 30_000, 'WebSocket ping interval; a socket that missed the previous pong is dropped', positive, (c, v) => {
+  variable('PING_INTERVAL_MS', 30_000, 'WebSocket ping interval; a socket that missed the previous pong is dropped', duration(1), (c, v) => {
     c.pingIntervalMs = v
   }),
-  variable('FLUSH_INTERVAL_MS', 50, 'Group commit window: updates are appended to storage in one batch per window', positive, (c, v) => {
+  variable('FLUSH_INTERVAL_MS', 50, 'Group commit window: updates are appended to storage in one batch per window', duration(1), (c, v) => {
     c.flushIntervalMs = v
   }),
   variable('FLUSH_MAX_BATCH_BYTES', 1_048_576, 'Flush a room before its window ends once this many bytes are queued', positive, (c, v) => {
     c.flushMaxBatchBytes = v
   }),
-  variable('ROOM_UNLOAD_DELAY_MS', 2_000, 'How long a document stays in memory after its last client leaves', integer(0), (c, v) => {
+  variable('ROOM_UNLOAD_DELAY_MS', 2_000, 'How long a document stays in memory after its last client leaves', duration(0), (c, v) => {
     c.roomUnloadDelayMs = v
   }),
-  variable('AWARENESS_FLUSH_MS', 50, 'Awareness (presence) is coalesced and sent at most once per this interval per room', positive, (c, v) => {
+  variable('AWARENESS_FLUSH_MS', 50, 'Awareness (presence) is coalesced and sent at most once per this interval per room', duration(1), (c, v) => {
     c.awarenessFlushMs = v
   }),
   variable('AWARENESS_MAX_STATES_PER_SECOND', 200, 'Presence states a connection receives per second at most: a room with more than this × AWARENESS_FLUSH_MS / 1000 people sends presence less often (at least once per second)', positive, (c, v) => {
@@ -231,7 +239,7 @@ export const CONFIG_VARIABLES: readonly Variable[] = [
   variable('WS_COMPRESSION', 'off', 'awareness: accept permessage-deflate and send each coalesced awareness frame compressed, once per room (presence traffic ~6–13× smaller; but clients then compress everything they send, and inflating costs the relay CPU per message); off: no compression', compressionMode, (c, v) => {
     c.compression = v
   }),
-  variable('STORAGE_RETRY_MS', 500, 'First retry delay after a failed storage write (doubles up to 30 s)', positive, (c, v) => {
+  variable('STORAGE_RETRY_MS', 500, 'First retry delay after a failed storage write (doubles up to 30 s)', duration(1), (c, v) => {
     c.storageRetryMs = v
   }),
   variable('COMPACT_MAX_LOG_ENTRIES', DEFAULT_COMPACTION_POLICY.maxLogEntries, 'Fold the update log into a snapshot once it has this many entries', positive, (c, v) => {
@@ -240,7 +248,7 @@ export const CONFIG_VARIABLES: readonly Variable[] = [
   variable('COMPACT_MAX_LOG_BYTES', DEFAULT_COMPACTION_POLICY.maxLogBytes, 'Fold the update log into a snapshot once it holds this many bytes', positive, (c, v) => {
     c.compaction.maxLogBytes = v
   }),
-  variable('SHUTDOWN_TIMEOUT_MS', 10_000, 'Longest a graceful shutdown (flush, close sockets) may take', positive, (c, v) => {
+  variable('SHUTDOWN_TIMEOUT_MS', 10_000, 'Longest a graceful shutdown (flush, close sockets) may take', duration(1), (c, v) => {
     c.shutdownTimeoutMs = v
   }),
   variable('DATABASE_URL', '(unset)', 'PostgreSQL connection string (postgres://user:password@host:5432/db); when set, documents are stored there instead of SQLite under DATA_DIR, so several relays can share them', url(['postgres:', 'postgresql:'], 'postgres://user:password@host:5432/collab'), (c, v) => {
@@ -252,10 +260,10 @@ export const CONFIG_VARIABLES: readonly Variable[] = [
   variable('RELAY_ID', '(random)', 'This relay\'s name among its peers (unique per relay; shows in logs)', relayId, (c, v) => {
     c.relayId = v
   }),
-  variable('ANTI_ENTROPY_INTERVAL_MS', 5_000, 'With REDIS_URL: how often each open document\'s state is compared with the other relays (repairs lost messages)', integer(100), (c, v) => {
+  variable('ANTI_ENTROPY_INTERVAL_MS', 5_000, 'With REDIS_URL: how often each open document\'s state is compared with the other relays (repairs lost messages)', duration(100), (c, v) => {
     c.antiEntropyIntervalMs = v
   }),
-  variable('RELAY_HEARTBEAT_MS', 2_000, 'With REDIS_URL: heartbeat interval; a relay silent for 3.5 intervals is presumed dead and its clients\' presence dropped', integer(100), (c, v) => {
+  variable('RELAY_HEARTBEAT_MS', 2_000, 'With REDIS_URL: heartbeat interval; a relay silent for 3.5 intervals is presumed dead and its clients\' presence dropped', duration(100), (c, v) => {
     c.relayHeartbeatMs = v
   }),
   limit('MAX_FRAME_BYTES', 'maxFrameBytes', 'Largest WebSocket frame; larger ones close the socket with 1009'),
@@ -278,7 +286,9 @@ export const CONFIG_VARIABLES: readonly Variable[] = [
   variable('MAX_ROOM_OPENS_PER_IP_PER_MINUTE', 600, 'Most documents that are not open yet one address may open per minute (HTTP 429)', positive, (c, v) => {
     c.maxRoomOpensPerIpPerMinute = v
   }),
-  variable('HANDSHAKE_TIMEOUT_MS', 10_000, 'Time to send the upgrade request headers (else the socket is dropped), then the first message (else close 4408)', positive, (c, v) => {
+  // At most Node's requestTimeout (5 min): it becomes the HTTP server's headersTimeout, which
+  // Node refuses above that with a RangeError at startup.
+  variable('HANDSHAKE_TIMEOUT_MS', 10_000, 'Time to send the upgrade request headers (else the socket is dropped), then the first message (else close 4408); at most 300000', integer(1, 300_000), (c, v) => {
     c.handshakeTimeoutMs = v
   }),
   variable('SEND_BUFFER_SOFT_LIMIT_BYTES', 1_048_576, 'Bytes buffered for a slow socket before it is "behind": no updates or presence queued, one resync once it drains', positive, (c, v) => {
@@ -287,7 +297,7 @@ export const CONFIG_VARIABLES: readonly Variable[] = [
   variable('SEND_BUFFER_HARD_LIMIT_BYTES', 16_777_216, 'Bytes buffered (beyond one large frame) at which a slow socket is closed with 4508', positive, (c, v) => {
     c.sendBufferHardLimitBytes = v
   }),
-  variable('MAX_BEHIND_MS', 30_000, 'How long a socket may stay behind before it is closed with 4508', positive, (c, v) => {
+  variable('MAX_BEHIND_MS', 30_000, 'How long a socket may stay behind before it is closed with 4508', duration(1), (c, v) => {
     c.maxBehindMs = v
   }),
   variable('AUTH_SECRET', '(unset)', `HS256 secret (at least ${MIN_AUTH_SECRET_LENGTH} characters) access tokens are signed with; when set, WebSockets and /api need a token (query parameter token). Unset: authentication off`, authSecret, (c, v) => {

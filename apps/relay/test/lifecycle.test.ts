@@ -1,3 +1,4 @@
+import { connect } from 'node:net'
 import { openDocStore } from '@collab/storage'
 import { CloseCode } from '@collab/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -184,5 +185,50 @@ describe('room lifecycle', () => {
     const store = await openDocStore({ dataDir })
     expect(textOf(await loadStoredDoc(store, 'shutdown'))).toBe('pending at shutdown')
     await store.close()
+  })
+
+  it('an upgrade during shutdown gets 503 and its socket closed at once: shutdown does not wait for it', async () => {
+    const dataDir = tempDir()
+    dirs.push(dataDir)
+    const store = new ControllableStore(await openDocStore({ dataDir }))
+    // A socket left open would be reaped only after this, and shutdown would wait for it.
+    const stopping = await startRelay({ dataDir, store, config: { handshakeTimeoutMs: 60_000 } })
+    relay = stopping
+    const writer = client('restarting')
+    await waitForSync(writer.provider)
+    writer.provider.shouldConnect = false
+    store.appendGate.close()
+    writer.doc.getText('text').insert(0, 'flushed at shutdown')
+    await waitFor(() => store.appendGate.waiting === 1, { message: 'the append to hang' })
+    const closed = stopping.close()
+
+    // Shutdown is flushing the room (the append hangs) when a reconnecting client arrives. It
+    // reads the answer and waits for the relay to end the connection; it never closes it itself.
+    const socket = connect(stopping.port, '127.0.0.1')
+    let answer = ''
+    socket.setEncoding('latin1').on('data', (chunk: string) => (answer += chunk))
+    const ended = new Promise<void>((resolve) => socket.once('end', resolve))
+    socket.write(
+      [
+        'GET /sync/restarting HTTP/1.1',
+        `Host: 127.0.0.1:${stopping.port}`,
+        'Upgrade: websocket',
+        'Connection: Upgrade',
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+        'Sec-WebSocket-Version: 13',
+        '',
+        '',
+      ].join('\r\n'),
+    )
+    await ended
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 503 Service Unavailable')
+    socket.end()
+
+    store.appendGate.open()
+    await closed
+    relay = undefined
+    const reopened = await openDocStore({ dataDir })
+    expect(textOf(await loadStoredDoc(reopened, 'restarting'))).toBe('flushed at shutdown')
+    await reopened.close()
   })
 })

@@ -1,6 +1,6 @@
 import { CloseCode } from '@collab/protocol'
 import { StorageUnavailableError, openDocStore } from '@collab/storage'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest'
 import {
   ControllableStore,
   connectClient,
@@ -111,11 +111,15 @@ describe('storage: group commit, compaction, failures', () => {
       if (bytes[0] === 2) denied.push(new TextDecoder().decode(bytes.subarray(3)))
     })
 
+    // The stock provider prints every permission-denied message with console.warn.
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    onTestFinished(() => warn.mockRestore())
     store.appendError = new StorageUnavailableError('disk I/O error', 'SQLITE_IOERR')
     writer.doc.getText('text').insert(0, 'first ')
     await waitFor(() => !relay!.app.relay.rooms.get('outage')?.persistence.healthy, { message: 'storage to fail' })
     await waitFor(() => denied.length > 0, { message: 'clients to be told' })
     expect(denied[0]).toMatch(/not being saved/)
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('storage-unavailable: changes are not being saved'))
     expect(textOf(reader.doc)).toBe('first ') // accepted before the failure was known
 
     writer.doc.getText('text').insert(6, 'second')
