@@ -97,6 +97,7 @@ describe('SqliteDocStore', () => {
       const { calls, syncFile } = heldSyncs()
       const store = track(SqliteDocStore.open({ dataDir: tempDir(), syncFile }))
       const failed = store.append('doc', [patternBytes(3)])
+      expect(await settled(failed)).toBe(false) // committed at the end of the tick, then fsynced
       calls[0]!.finish(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }))
       const error = await failed.catch((caught: unknown) => caught)
       expect(error).toBeInstanceOf(StorageUnavailableError)
@@ -104,6 +105,7 @@ describe('SqliteDocStore', () => {
       expect((error as Error).message).toContain('append to document "doc"')
 
       const retried = store.append('doc', [patternBytes(3)])
+      expect(await settled(retried)).toBe(false)
       calls[1]!.finish()
       expect(await retried).toBe(2)
       // The committed copy of the failed write stays (Yjs updates are idempotent).

@@ -1,4 +1,5 @@
 import { CloseCode } from '@collab/protocol'
+import { FlushClock } from './flush-clock'
 import { Room, type RoomOptions } from './room'
 
 /** Summary of an open room, for listings and health. */
@@ -21,7 +22,12 @@ export class RoomManager {
   private readonly rooms = new Map<string, Room>()
   private shuttingDown = false
 
-  constructor(private readonly options: RoomOptions) {}
+  private readonly options: RoomOptions
+
+  /** Without a `flushClock`, the rooms share one ticking every `flushIntervalMs`. */
+  constructor(options: RoomOptions) {
+    this.options = { ...options, flushClock: options.flushClock ?? new FlushClock(options.timers, options.flushIntervalMs) }
+  }
 
   /** Rooms that are not yet closed (loading, ready or closing). */
   get openRoomCount(): number {

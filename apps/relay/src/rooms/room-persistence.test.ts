@@ -4,6 +4,7 @@ import * as Y from 'yjs'
 import { ManualTimers } from '../../test/manual-timers'
 import { MemoryDocStore } from '../../test/memory-store'
 import { recordingLogger } from '../../test/recording-logger'
+import { FlushClock } from './flush-clock'
 import { OVERDUE_COMPACTION_FACTOR, RoomPersistence, type RoomPersistenceOptions } from './room-persistence'
 
 describe('RoomPersistence', () => {
@@ -52,6 +53,39 @@ describe('RoomPersistence', () => {
     type('!')
     await timers.advance(50)
     expect(store.appendCalls.map((c) => c.updates)).toEqual([5, 1])
+  })
+
+  it('rooms sharing a flush clock append in the same tick, none later than one window after its first update', async () => {
+    const flushClock = new FlushClock(timers, 50)
+    persistence({ flushClock })
+    const otherDoc = new Y.Doc()
+    const other = new RoomPersistence({
+      docId: 'other',
+      store,
+      timers,
+      logger,
+      flushIntervalMs: 50,
+      flushClock,
+      flushMaxBatchBytes: 1_000,
+      storageRetryMs: 100,
+      compaction: { maxLogEntries: 1_000, maxLogBytes: 1_000_000 },
+      stateVector: () => Y.encodeStateVector(otherDoc),
+      snapshot: () => Y.encodeStateAsUpdate(otherDoc),
+      onHealthChange: () => {},
+    })
+    otherDoc.on('update', (update: Uint8Array) => other.enqueue(update))
+    type('a')
+    await timers.advance(30)
+    otherDoc.getText('t').insert(0, 'b')
+    await timers.advance(19)
+    expect(store.appendCalls).toEqual([])
+    // The other room's window is cut short: it joins the first room's tick.
+    await timers.advance(1)
+    expect(store.appendCalls).toEqual([
+      { docId: 'doc', updates: 1 },
+      { docId: 'other', updates: 1 },
+    ])
+    expect(other.idle).toBe(true)
   })
 
   it('flushes before the window ends once flushMaxBatchBytes are queued', async () => {

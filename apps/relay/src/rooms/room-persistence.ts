@@ -9,6 +9,7 @@ import {
 import type { FastifyBaseLogger } from 'fastify'
 import { compactSharedStore } from '../cluster/shared-compaction'
 import type { TimerHandle, Timers } from '../timers'
+import { FlushClock } from './flush-clock'
 
 const MAX_RETRY_DELAY_MS = 30_000
 
@@ -27,6 +28,11 @@ export interface RoomPersistenceOptions {
   timers: Timers
   logger: FastifyBaseLogger
   flushIntervalMs: number
+  /**
+   * The group-commit timer shared with the other rooms (ticking every `flushIntervalMs`), so
+   * their appends reach the store together; default: one of this room's own.
+   */
+  flushClock?: FlushClock
   flushMaxBatchBytes: number
   storageRetryMs: number
   compaction: CompactionPolicy
@@ -70,7 +76,12 @@ export class RoomPersistence {
   private nextWaiters: SavedWaiter[] = []
   private compacting: Promise<void> | null = null
   private compactionWanted = false
+  /** A flush sooner than the clock's tick: a full batch (0 ms) or a retry. */
   private timer: TimerHandle | null = null
+  private readonly flushClock: FlushClock
+  private readonly flushOnTick = (): void => {
+    if (!this.disposed) this.flushOnce().catch(() => {})
+  }
   private retryDelayMs: number
   private failing = false
   private disposed = false
@@ -80,6 +91,7 @@ export class RoomPersistence {
 
   constructor(private readonly options: RoomPersistenceOptions) {
     this.retryDelayMs = options.storageRetryMs
+    this.flushClock = options.flushClock ?? new FlushClock(options.timers, options.flushIntervalMs)
     this.overdueAt = {
       maxLogEntries: OVERDUE_COMPACTION_FACTOR * options.compaction.maxLogEntries,
       maxLogBytes: OVERDUE_COMPACTION_FACTOR * options.compaction.maxLogBytes,
@@ -138,7 +150,7 @@ export class RoomPersistence {
     this.queueBytes += update.byteLength
     if (this.failing || this.disposed) return // the retry timer flushes
     if (this.queueBytes >= this.options.flushMaxBatchBytes) this.schedule(0)
-    else if (this.timer === null) this.schedule(this.options.flushIntervalMs)
+    else if (this.timer === null) this.flushClock.request(this.flushOnTick)
   }
 
   /**
@@ -213,6 +225,7 @@ export class RoomPersistence {
   }
 
   private cancelTimer(): void {
+    this.flushClock.cancel(this.flushOnTick)
     if (this.timer !== null) {
       this.options.timers.clearTimeout(this.timer)
       this.timer = null
@@ -279,7 +292,8 @@ export class RoomPersistence {
       this.schedule(this.retryDelayMs)
       this.retryDelayMs = Math.min(this.retryDelayMs * 2, MAX_RETRY_DELAY_MS)
     } else if (this.queue.length > 0) {
-      this.schedule(this.queueBytes >= this.options.flushMaxBatchBytes ? 0 : this.options.flushIntervalMs)
+      if (this.queueBytes >= this.options.flushMaxBatchBytes) this.schedule(0)
+      else this.flushClock.request(this.flushOnTick)
       // The next flush waits for the compaction.
       if (this.foldable && shouldCompact(this, this.overdueAt)) void this.compact('overdue')
     } else if (this.compactionWanted || (this.foldable && shouldCompact(this, this.options.compaction))) {

@@ -22,6 +22,7 @@ import type { TimerHandle, Timers } from '../timers'
 import { assertNever } from '../assert-never'
 import { REMOTE_ORIGIN, type RoomCluster, type RoomPeer } from '../cluster/cluster-room'
 import { DocumentSize } from './document-size'
+import type { FlushClock } from './flush-clock'
 import { FullStateCache } from './full-state'
 import { LoadInbox } from './load-inbox'
 import { RoomAwareness } from './room-awareness'
@@ -50,6 +51,8 @@ export interface RoomOptions {
   logger: FastifyBaseLogger
   limits: ProtocolLimits
   flushIntervalMs: number
+  /** Group-commit timer shared by the rooms (RoomManager makes one); default: the room's own. */
+  flushClock?: FlushClock
   flushMaxBatchBytes: number
   storageRetryMs: number
   compaction: CompactionPolicy
@@ -169,6 +172,7 @@ export class Room implements BackpressureListener {
       timers: options.timers,
       logger: options.logger,
       flushIntervalMs: options.flushIntervalMs,
+      ...(options.flushClock ? { flushClock: options.flushClock } : {}),
       flushMaxBatchBytes: options.flushMaxBatchBytes,
       storageRetryMs: options.storageRetryMs,
       compaction: options.compaction,
