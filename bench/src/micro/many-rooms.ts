@@ -7,8 +7,9 @@
 //
 // The relay is pinned to core 0 and this process (the writers: a Y.Doc each, one character per
 // keystroke) to core 1 when taskset is available. Measured: the relay's CPU time per update over
-// the window, from /proc. Prints a JSON summary and writes it (default
-// <repo>/bench-results/micro-many-rooms.json).
+// the window, from /proc, and its longest event-loop block in each second of it (the relay's
+// relay_event_loop_delay_max_seconds, read from /metrics every second). Prints a JSON summary and
+// writes it (default <repo>/bench-results/micro-many-rooms.json).
 import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -84,6 +85,19 @@ async function startRelay(port: number, dataDir: string) {
   }
 }
 
+/** The relay's longest event-loop block since the previous reading, in ms. */
+async function loopBlockMs(port: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+  const match = /^relay_event_loop_delay_max_seconds (\S+)$/m.exec(text)
+  if (match === null) throw new Error('no relay_event_loop_delay_max_seconds in /metrics')
+  return Math.round(Number(match[1]) * 10_000) / 10
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)] as number
+}
+
 /** One round: `rooms` writers connect, type for `seconds`; the relay's CPU per update. */
 async function run() {
   const port = await freePort()
@@ -114,10 +128,15 @@ async function run() {
       }, (index * periodMs) / rooms),
     )
     await sleep(periodMs + 1_000)
+    await loopBlockMs(port) // starts the first one-second reading
     const cpuBefore = cpuSeconds(relay.pid!)
     const typedBefore = typed
     const startedMs = performance.now()
-    await sleep(seconds * 1_000)
+    const blocksMs: number[] = []
+    for (let second = 0; second < seconds; second++) {
+      await sleep(1_000)
+      blocksMs.push(await loopBlockMs(port))
+    }
     const cpu = cpuSeconds(relay.pid!) - cpuBefore
     const wallS = (performance.now() - startedMs) / 1_000
     const updates = typed - typedBefore
@@ -125,6 +144,7 @@ async function run() {
       updatesPerSecond: Math.round(updates / wallS),
       relayCpuShare: Math.round((cpu / wallS) * 1_000) / 1_000,
       relayCpuUsPerUpdate: Math.round((cpu * 1e6) / updates),
+      loopBlockMsPerSecond: { median: median(blocksMs), max: Math.max(...blocksMs) },
     }
   } finally {
     for (const interval of intervals) clearInterval(interval)

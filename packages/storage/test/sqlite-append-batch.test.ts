@@ -53,6 +53,21 @@ describe('SqliteDocStore: appends of one tick', () => {
     expect((await store.load('b')).lastSeq).toBe(3)
   })
 
+  it('commit 100 per transaction, the rest in later turns; a read in the same tick sees them all', async () => {
+    const store = open()
+    const transactions = countTransactions(store)
+    const docIds = Array.from({ length: 250 }, (_, index) => `doc-${index}`)
+    const appended = docIds.map((docId, index) => store.append(docId, [patternBytes(10, index)]))
+    expect(await Promise.all(appended)).toEqual(docIds.map(() => 1))
+    expect(transactions.count).toBe(3)
+
+    const again = docIds.map((docId, index) => store.append(docId, [patternBytes(10, index + 1)]))
+    const stats = store.stats('doc-249')
+    expect(await stats).toMatchObject({ logEntries: 2 })
+    expect(await Promise.all(again)).toEqual(docIds.map(() => 2))
+    expect(transactions.count).toBe(6)
+  })
+
   it('are committed before any later operation of the same tick, which sees them', async () => {
     const store = open()
     const appended = store.append('doc', [patternBytes(10, 1)])
