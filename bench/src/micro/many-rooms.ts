@@ -1,57 +1,55 @@
-// Micro-benchmark: our relay's CPU when many documents are edited at once, one writer each typing
-// at `--hz` (what group commit across rooms is for: the rooms flushed in one tick share one
-// SQLite transaction). Not a peer comparison; run it against two builds to compare them.
+// Micro-benchmark: server CPU when many documents are edited at once, one writer each typing at
+// `--hz` (what group commit across rooms is for: the rooms flushed in one tick share SQLite
+// transactions). Same servers as `pnpm bench`, started the same way (pinned to core 0, with the
+// probe); this process runs the writers (a Y.Doc each, one character per keystroke) on core 1.
 //
 //   cd bench && node --import tsx src/micro/many-rooms.ts [--rooms 1000] [--hz 5] [--seconds 15]
-//     [--rounds 2] [--persistence on|off] [--relay <repo with apps/relay/dist>] [--out <file>]
+//     [--rounds 2] [--servers ours,ours-memory,y-websocket,hocuspocus]
+//     [--relay <another checkout with apps/relay/dist, for "ours">] [--profile <dir>] [--out <file>]
 //
-// The relay is pinned to core 0 and this process (the writers: a Y.Doc each, one character per
-// keystroke) to core 1 when taskset is available. Measured: the relay's CPU time per update over
-// the window, from /proc, and its longest event-loop block in each second of it (the relay's
-// relay_event_loop_delay_max_seconds, read from /metrics every second). Prints a JSON summary and
-// writes it (default <repo>/bench-results/micro-many-rooms.json).
-import { spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
+// Measured over the window: server CPU per update (the probe's process.cpuUsage), event-loop
+// delay p99 and max (the probe's histogram). Afterwards 20 of the documents are read back by a
+// fresh client and compared with their writer's text. Prints a JSON summary and writes it
+// (default <repo>/bench-results/micro-many-rooms.json). Rounds alternate the servers; the best
+// round of each counts.
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import * as encoding from 'lib0/encoding'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
-import { LOAD_CPU, SERVER_CPU, pinProcess, pinnedCommand, pinningAvailable } from '../servers/affinity'
-import { cpuSeconds } from '../servers/proc-stats'
-import { shippedRelayNodeFlags } from '../servers/shipped-node-flags'
+import { REPO_DIR, RESULTS_DIR } from '../paths'
+import { LOAD_CPU, pinProcess, pinningAvailable } from '../servers/affinity'
+import { buildBenchServers } from '../servers/build-servers'
+import { createDataDir, removeDataDir, RunningServer } from '../servers/server-process'
+import { PEER_IDS, SERVERS, SERVER_IDS, type ServerId, type ServerSpec } from '../servers/server-spec'
+import { freePort } from '../util/ports'
+import { readTexts } from '../wire/doc-client'
+import { DIALECTS } from '../wire/dialect'
 
 function argument(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`)
   return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback
 }
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
 const rooms = Number(argument('rooms', '1000'))
 const hz = Number(argument('hz', '5'))
 const seconds = Number(argument('seconds', '15'))
 const rounds = Number(argument('rounds', '2'))
-const persistence = argument('persistence', 'on')
-const relayRepo = resolve(argument('relay', repoRoot))
-const outFile = argument('out', join(repoRoot, 'bench-results/micro-many-rooms.json'))
+const serverIds = argument('servers', 'ours,ours-memory,y-websocket,hocuspocus').split(',') as ServerId[]
+const relayRepo = resolve(argument('relay', REPO_DIR))
+const outFile = argument('out', join(RESULTS_DIR, 'micro-many-rooms.json'))
+/** V8 CPU profiles of our relay (ours, ours-memory) go here when given. */
+const profileDir = argument('profile', '')
+const CHECKED_DOCUMENTS = 20
+
+for (const id of serverIds) {
+  if (!SERVER_IDS.includes(id)) throw new Error(`--servers: unknown server ${JSON.stringify(id)} (one of ${SERVER_IDS.join(', ')})`)
+}
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms))
 
-/** A port nothing listens on right now (the kernel's pick). */
-function freePort(): Promise<number> {
-  return new Promise((found, failed) => {
-    const probe = createServer().once('error', failed)
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      probe.close(() => (typeof address === 'object' && address !== null ? found(address.port) : failed(new Error('no port'))))
-    })
-  })
-}
-
-/** A y-websocket sync frame (message type 0) of `kind` (0: step 1, 2: update). */
-function syncFrame(kind: number, payload: Uint8Array): Uint8Array {
+/** A y-protocols sync message (type 0) of `kind` (0: step 1, 2: update). */
+function syncMessage(kind: number, payload: Uint8Array): Uint8Array {
   const encoder = encoding.createEncoder()
   encoding.writeVarUint(encoder, 0)
   encoding.writeVarUint(encoder, kind)
@@ -59,68 +57,45 @@ function syncFrame(kind: number, payload: Uint8Array): Uint8Array {
   return encoding.toUint8Array(encoder)
 }
 
-async function startRelay(port: number, dataDir: string) {
-  const entry = join(relayRepo, 'apps/relay/dist/server.js')
-  const { command, args } = pinnedCommand(SERVER_CPU, process.execPath, [...shippedRelayNodeFlags(), entry])
-  const relay = spawn(command, args, {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      PERSISTENCE: persistence,
-      LOG_LEVEL: 'warn',
-      MAX_ROOM_OPENS_PER_IP_PER_MINUTE: '1000000',
-      MAX_CONNECTIONS_PER_IP: '1000000',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  })
-  for (let attempt = 0; ; attempt++) {
-    if (relay.exitCode !== null) throw new Error(`the relay in ${relayRepo} exited with ${relay.exitCode}`)
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return relay
-    } catch {
-      if (attempt > 100) throw new Error(`the relay in ${relayRepo} did not answer on port ${port}`)
-    }
-    await sleep(100)
-  }
+function specOf(id: ServerId): ServerSpec {
+  const spec = SERVERS[id]
+  // Another checkout's relay build, to compare two versions of ours.
+  return id.startsWith('ours') ? { ...spec, entry: join(relayRepo, 'apps/relay/dist/server.js') } : spec
 }
 
-/** The relay's longest event-loop block since the previous reading, in ms. */
-async function loopBlockMs(port: number): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
-  const match = /^relay_event_loop_delay_max_seconds (\S+)$/m.exec(text)
-  if (match === null) throw new Error('no relay_event_loop_delay_max_seconds in /metrics')
-  return Math.round(Number(match[1]) * 10_000) / 10
+interface Writer {
+  docId: string
+  socket: WebSocket
+  doc: Y.Doc
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)] as number
-}
-
-/** One round: `rooms` writers connect, type for `seconds`; the relay's CPU per update. */
-async function run() {
-  const port = await freePort()
-  const dataDir = mkdtempSync(join(tmpdir(), 'collab-many-rooms-'))
-  const relay = await startRelay(port, dataDir)
-  const writers: { socket: WebSocket; doc: Y.Doc }[] = []
+/** One round on one server: `rooms` writers connect and type for `seconds`. */
+async function run(spec: ServerSpec, round: number) {
+  const dialect = DIALECTS[spec.dialect]
+  const dataDir = createDataDir(spec)
+  const profiled = profileDir !== '' && spec.id.startsWith('ours')
+  const server = await RunningServer.start(spec, { port: await freePort(), dataDir, ...(profiled ? { cpuProfileDir: resolve(profileDir) } : {}) })
+  const writers: Writer[] = []
   const intervals: NodeJS.Timeout[] = []
   try {
     for (let index = 0; index < rooms; index++) {
+      const docId = `many-rooms-${round}-${index}`
       const doc = new Y.Doc()
-      const socket = new WebSocket(`ws://127.0.0.1:${port}/sync/many-rooms-${index}`)
+      const socket = new WebSocket(dialect.url(server.wsBase, docId))
       await new Promise((opened, failed) => {
         socket.once('open', opened)
         socket.once('error', failed)
       })
       socket.on('message', () => {})
-      socket.send(syncFrame(0, Y.encodeStateVector(doc)))
-      doc.on('update', (update: Uint8Array) => socket.send(syncFrame(2, update)))
-      writers.push({ socket, doc })
+      for (const message of dialect.openingMessages(docId)) socket.send(message)
+      socket.send(dialect.wrap(docId, syncMessage(0, Y.encodeStateVector(doc))))
+      doc.on('update', (update: Uint8Array) => socket.send(dialect.wrap(docId, syncMessage(2, update))))
+      writers.push({ docId, socket, doc })
     }
     await sleep(2_000)
     let typed = 0
     const periodMs = 1_000 / hz
+    // Staggered, as people type: not every document in the same millisecond.
     writers.forEach(({ doc }, index) =>
       setTimeout(() => {
         const text = doc.getText('t')
@@ -128,46 +103,64 @@ async function run() {
       }, (index * periodMs) / rooms),
     )
     await sleep(periodMs + 1_000)
-    await loopBlockMs(port) // starts the first one-second reading
-    const cpuBefore = cpuSeconds(relay.pid!)
+    const before = await server.probe('lag-reset')
     const typedBefore = typed
     const startedMs = performance.now()
-    const blocksMs: number[] = []
-    for (let second = 0; second < seconds; second++) {
-      await sleep(1_000)
-      blocksMs.push(await loopBlockMs(port))
-    }
-    const cpu = cpuSeconds(relay.pid!) - cpuBefore
+    await sleep(seconds * 1_000)
+    const after = await server.probe('lag')
     const wallS = (performance.now() - startedMs) / 1_000
     const updates = typed - typedBefore
+    for (const interval of intervals.splice(0)) clearInterval(interval)
+    const cpuS = after.cpuSeconds - before.cpuSeconds
+
+    await sleep(1_500)
+    let converged = 0
+    for (const writer of writers.filter((_, index) => index % Math.ceil(rooms / CHECKED_DOCUMENTS) === 0)) {
+      const texts = await readTexts({ baseUrl: server.wsBase, docId: writer.docId, dialect, names: ['t'] })
+      if (texts.get('t') === writer.doc.getText('t').toString()) converged++
+    }
     return {
+      server: spec.label,
       updatesPerSecond: Math.round(updates / wallS),
-      relayCpuShare: Math.round((cpu / wallS) * 1_000) / 1_000,
-      relayCpuUsPerUpdate: Math.round((cpu * 1e6) / updates),
-      loopBlockMsPerSecond: { median: median(blocksMs), max: Math.max(...blocksMs) },
+      cpuShare: Math.round((cpuS / wallS) * 1_000) / 1_000,
+      cpuUsPerUpdate: Math.round((cpuS * 1e6) / updates),
+      lagP99Ms: after.lagP99Ms,
+      lagMaxMs: after.lagMaxMs,
+      converged: `${converged}/${Math.min(CHECKED_DOCUMENTS, rooms)}`,
     }
   } finally {
     for (const interval of intervals) clearInterval(interval)
     for (const { socket } of writers) socket.terminate()
-    relay.kill('SIGTERM')
-    await new Promise((exited) => (relay.exitCode !== null ? exited(null) : relay.once('exit', exited)))
-    rmSync(dataDir, { recursive: true, force: true })
+    await server.stop()
+    removeDataDir(dataDir)
   }
 }
 
 if (pinningAvailable()) pinProcess(process.pid, LOAD_CPU)
-const results = []
-for (let round = 0; round < rounds; round++) results.push(await run())
+await buildBenchServers()
+const byServer = new Map<ServerId, Awaited<ReturnType<typeof run>>[]>()
+for (let round = 0; round < rounds; round++) {
+  for (const id of serverIds) {
+    const result = await run(specOf(id), round)
+    console.error(JSON.stringify(result))
+    byServer.set(id, [...(byServer.get(id) ?? []), result])
+  }
+}
+const best = new Map([...byServer].map(([id, results]) => [id, results.reduce((a, b) => (b.cpuUsPerUpdate < a.cpuUsPerUpdate ? b : a))]))
+const peers = PEER_IDS.filter((id) => best.has(id))
+const bestPeerUs = peers.length === 0 ? null : Math.min(...peers.map((id) => best.get(id)!.cpuUsPerUpdate))
 const summary = {
   date: new Date().toISOString(),
   relay: relayRepo,
   rooms,
   hz,
   seconds,
-  persistence,
+  rounds,
   pinned: pinningAvailable(),
-  rounds: results,
-  bestCpuUsPerUpdate: Math.min(...results.map((result) => result.relayCpuUsPerUpdate)),
+  best: Object.fromEntries(best),
+  oursCpuPerUpdateVsBestPeer:
+    bestPeerUs === null || !best.has('ours') ? null : Math.round((best.get('ours')!.cpuUsPerUpdate / bestPeerUs) * 100) / 100,
+  all: Object.fromEntries(byServer),
 }
 console.log(JSON.stringify(summary, null, 2))
 mkdirSync(dirname(outFile), { recursive: true })
