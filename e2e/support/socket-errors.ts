@@ -20,6 +20,18 @@ export const RELAY_DOWN_SOCKET_ERRORS: readonly string[] = [
   'Error during WebSocket handshake: Unexpected response code: 503',
 ]
 
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+/**
+ * Chromium's console line for a WebSocket attempt to `docId` that failed with one of `errors`;
+ * `origin` is a pattern for the scheme, host and port (e.g. `ws://127\.0\.0\.1:\d+`).
+ */
+export function failedSocketLine(origin: string, docId: string, errors: readonly string[]): RegExp {
+  return new RegExp(`^WebSocket connection to '${origin}/sync/${escapeRegExp(docId)}(\\?[^']*)?' failed: (${errors.map(escapeRegExp).join('|')})$`)
+}
+
 /**
  * Chromium prints a console error for every WebSocket attempt that fails. Tests that cut the
  * network or stop the relay on purpose allow exactly those messages, for one document only.
@@ -28,13 +40,6 @@ export function allowFailedSockets(
   peers: Peers,
   { docId, port, errors, reason }: { docId: string; port?: number; errors: readonly string[]; reason: string },
 ): void {
-  const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
   const portPattern = port === undefined ? '\\d+' : String(port)
-  peers.allowConsole(
-    new RegExp(
-      `^WebSocket connection to 'ws://127\\.0\\.0\\.1:${portPattern}/sync/${docId}(\\?[^']*)?' failed: ` +
-        `(${errors.map(escape).join('|')})$`,
-    ),
-    reason,
-  )
+  peers.allowConsole(failedSocketLine(`ws://127\\.0\\.0\\.1:${portPattern}`, docId, errors), reason)
 }

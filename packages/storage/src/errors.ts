@@ -37,8 +37,12 @@ export class StorageUnavailableError extends StorageError {
 /** The store was closed; every later call fails with this. */
 export class StoreClosedError extends StorageUnavailableError {
   override readonly name: string = 'StoreClosedError'
-  constructor(readonly operation: string) {
-    super(`Cannot ${operation}: the document store is closed`, 'STORE_CLOSED')
+  /** What was refused: `operation`, or `operation document "<docId>"` when a document is named. */
+  readonly operation: string
+  constructor(operation: string, docId?: string) {
+    const what = docId === undefined ? operation : `${operation} document ${JSON.stringify(docId)}`
+    super(`Cannot ${what}: the document store is closed`, 'STORE_CLOSED')
+    this.operation = what
   }
 }
 

@@ -45,7 +45,7 @@ export class MemoryDocStore implements DocStore {
 
   private open(operation: string, docId?: string): Map<string, MemoryDoc> {
     if (this.docs === null) {
-      throw new StoreClosedError(docId === undefined ? operation : `${operation} document ${JSON.stringify(docId)}`)
+      throw new StoreClosedError(operation, docId)
     }
     return this.docs
   }

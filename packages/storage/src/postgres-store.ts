@@ -144,7 +144,7 @@ export class PostgresDocStore implements DocStore {
 
   private requireOpen(operation: string, docId: string | undefined): pg.Pool {
     if (this.pool === null) {
-      throw new StoreClosedError(docId === undefined ? operation : `${operation} document ${JSON.stringify(docId)}`)
+      throw new StoreClosedError(operation, docId)
     }
     return this.pool
   }

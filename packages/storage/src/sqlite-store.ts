@@ -256,7 +256,7 @@ export class SqliteDocStore implements DocStore {
   private run<T>(operation: string, docId: string | undefined, body: (db: Database.Database) => T): T {
     this.commitPendingAppends()
     const db = this.db
-    if (db === null) throw new StoreClosedError(docId === undefined ? operation : `${operation} document ${JSON.stringify(docId)}`)
+    if (db === null) throw new StoreClosedError(operation, docId)
     try {
       return body(db)
     } catch (error) {
@@ -294,7 +294,7 @@ export class SqliteDocStore implements DocStore {
     checkDocId(docId)
     checkUpdates(docId, updates, this.limits)
     if (updates.length === 0) return this.run('append to', docId, () => this.statements.getDoc.get(docId)?.last_seq ?? 0)
-    if (this.db === null) throw new StoreClosedError(`append to document ${JSON.stringify(docId)}`)
+    if (this.db === null) throw new StoreClosedError('append to', docId)
     const lastSeq = await new Promise<number>((resolve, reject) => {
       this.pendingAppends.push({ docId, updates, resolve, reject })
       if (this.pendingAppends.length === 1) queueMicrotask(() => this.commitSomePendingAppends())
@@ -319,7 +319,7 @@ export class SqliteDocStore implements DocStore {
     if (batch.length === 0) return
     const db = this.db
     if (db === null) {
-      for (const append of batch) append.reject(new StoreClosedError(`append to document ${JSON.stringify(append.docId)}`))
+      for (const append of batch) append.reject(new StoreClosedError('append to', append.docId))
       return
     }
     const nowMs = this.now()

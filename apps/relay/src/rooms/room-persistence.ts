@@ -79,7 +79,8 @@ export class RoomPersistence {
   /** A flush sooner than the clock's tick: a full batch (0 ms) or a retry. */
   private timer: TimerHandle | null = null
   private readonly flushClock: FlushClock
-  private readonly flushOnTick = (): void => {
+  /** A flush the clock or a timer started; failures retry through afterFlush. */
+  private readonly flushDue = (): void => {
     if (!this.disposed) this.flushOnce().catch(() => {})
   }
   private retryDelayMs: number
@@ -150,7 +151,7 @@ export class RoomPersistence {
     this.queueBytes += update.byteLength
     if (this.failing || this.disposed) return // the retry timer flushes
     if (this.queueBytes >= this.options.flushMaxBatchBytes) this.schedule(0)
-    else if (this.timer === null) this.flushClock.request(this.flushOnTick)
+    else if (this.timer === null) this.flushClock.request(this.flushDue)
   }
 
   /**
@@ -220,12 +221,12 @@ export class RoomPersistence {
     this.cancelTimer()
     this.timer = this.options.timers.setTimeout(() => {
       this.timer = null
-      if (!this.disposed) this.flushOnce().catch(() => {})
+      this.flushDue()
     }, delayMs)
   }
 
   private cancelTimer(): void {
-    this.flushClock.cancel(this.flushOnTick)
+    this.flushClock.cancel(this.flushDue)
     if (this.timer !== null) {
       this.options.timers.clearTimeout(this.timer)
       this.timer = null
@@ -293,7 +294,7 @@ export class RoomPersistence {
       this.retryDelayMs = Math.min(this.retryDelayMs * 2, MAX_RETRY_DELAY_MS)
     } else if (this.queue.length > 0) {
       if (this.queueBytes >= this.options.flushMaxBatchBytes) this.schedule(0)
-      else this.flushClock.request(this.flushOnTick)
+      else this.flushClock.request(this.flushDue)
       // The next flush waits for the compaction.
       if (this.foldable && shouldCompact(this, this.overdueAt)) void this.compact('overdue')
     } else if (this.compactionWanted || (this.foldable && shouldCompact(this, this.options.compaction))) {
