@@ -478,5 +478,6 @@ export class SqliteDocStore implements DocStore {
       // Harmless: committed data is durable in the WAL and the next open replays it.
     }
     db.close()
+    await this.walSync.close()
   }
 }

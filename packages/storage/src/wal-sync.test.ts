@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest'
+import { readdirSync, unlinkSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
 import { heldSyncs } from '../test/held-syncs'
-import { WalSync } from './wal-sync'
+import { makeTempDir, removeDir } from '../test/temp-dir'
+import { HeldFileSync, WalSync } from './wal-sync'
 
 /** Lets every pending promise callback run. */
 function flush(): Promise<void> {
@@ -75,5 +78,71 @@ describe('WalSync', () => {
     calls[1]!.finish()
     await flush()
     expect(next).toEqual({ done: true, error: undefined })
+  })
+})
+
+describe('HeldFileSync', () => {
+  const dirs: string[] = []
+  afterEach(() => dirs.splice(0).forEach(removeDir))
+
+  function tempFile(name = 'docs.sqlite-wal'): string {
+    const dir = makeTempDir()
+    dirs.push(dir)
+    const path = join(dir, name)
+    writeFileSync(path, 'frames')
+    return path
+  }
+
+  const openDescriptors = () => readdirSync('/proc/self/fd').length
+
+  it('keeps one descriptor across syncs, so a sync needs no open', async () => {
+    const path = tempFile()
+    const before = openDescriptors()
+    const file = new HeldFileSync(path)
+    await file.sync()
+    await file.sync()
+    expect(openDescriptors()).toBe(before + 1)
+    // A fresh descriptor per sync would fail now; the held one still reaches the file.
+    unlinkSync(path)
+    await expect(file.sync()).resolves.toBeUndefined()
+    await file.close()
+    expect(openDescriptors()).toBe(before)
+  })
+
+  it('rejects while the file is missing and opens it once it exists', async () => {
+    const path = tempFile()
+    unlinkSync(path)
+    const file = new HeldFileSync(path)
+    await expect(file.sync()).rejects.toMatchObject({ code: 'ENOENT' })
+    writeFileSync(path, 'frames')
+    await expect(file.sync()).resolves.toBeUndefined()
+    await file.close()
+  })
+
+  it('after close, syncs through a fresh descriptor each time and holds none', async () => {
+    const path = tempFile()
+    const before = openDescriptors()
+    const file = new HeldFileSync(path)
+    await file.sync()
+    await file.close()
+    await file.sync()
+    expect(openDescriptors()).toBe(before)
+    unlinkSync(path)
+    await expect(file.sync()).rejects.toMatchObject({ code: 'ENOENT' })
+  })
+
+  it('is what WalSync uses for the log by default; the database file falls back to a fresh fsync', async () => {
+    const log = tempFile()
+    const database = log.slice(0, -'-wal'.length)
+    writeFileSync(database, 'pages')
+    const sync = new WalSync(database)
+    await sync.durable()
+    unlinkSync(log)
+    await expect(sync.durable()).resolves.toBeUndefined()
+    await sync.close()
+    // Closed: the log is gone, so the database file is synced instead.
+    await expect(sync.durable()).resolves.toBeUndefined()
+    unlinkSync(database)
+    await expect(sync.durable()).rejects.toMatchObject({ code: 'ENOENT' })
   })
 })
