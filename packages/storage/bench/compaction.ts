@@ -13,13 +13,9 @@ import * as Y from 'yjs'
 import { SqliteDocStore, compactDoc, type StoredDoc } from '../src/index'
 import { makeTempDir, removeDir } from '../test/temp-dir'
 import { TEXT_NAME, loadTrace, replayTrace } from '../test/trace'
+import { argument } from './cli'
 
 const DOC_ID = 'automerge-paper'
-
-function argument(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`)
-  return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback
-}
 
 const batchSize = Number(argument('batch', '100'))
 const outFile = argument('out', fileURLToPath(new URL('../../../bench-results/storage-compaction.json', import.meta.url)))

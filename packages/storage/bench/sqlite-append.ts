@@ -15,11 +15,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { SqliteDocStore, type CheckpointMode } from '../src/index'
 import { makeTempDir, removeDir } from '../test/temp-dir'
-
-function argument(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`)
-  return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback
-}
+import { argument } from './cli'
 
 const appends = Number(argument('appends', '20000'))
 const docs = Number(argument('docs', '5'))

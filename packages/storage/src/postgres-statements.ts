@@ -53,6 +53,40 @@ export function buildPostgresStatements(s: string) {
        )
        SELECT doc.last_seq, (SELECT count(*) FROM stored) AS stored FROM doc`,
     ),
+    /**
+     * {@link append} for several documents in one statement (one transaction, one round trip):
+     * the appends the relay flushes in one tick. Each document once, its docs row bumped in doc
+     * id order (ORDER BY), so two such statements lock rows in the same order and cannot
+     * deadlock. (One document goes through `append`: its five parameters cost the relay ~35 µs
+     * less CPU per call than these seven arrays.)
+     * $1 doc ids, $2 their entry counts, $3 their bytes, $4 now (ms); per update: $5 the 1-based
+     * index of its document in $1, $6 its 1-based position in that document's batch, $7 the bytes.
+     * One row per document: its new last_seq and how many updates were stored for it.
+     */
+    appendMany: statement(
+      'append_many',
+      `WITH batch AS (
+         SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS b(doc_id, entries, bytes, doc_index)
+       ), doc AS (
+         INSERT INTO ${s}.docs AS d (doc_id, last_seq, log_entries, log_bytes, updated_at_ms)
+         SELECT doc_id, entries, entries, bytes, $4 FROM batch ORDER BY doc_id
+         ON CONFLICT (doc_id) DO UPDATE SET
+           last_seq = d.last_seq + excluded.last_seq,
+           log_entries = d.log_entries + excluded.log_entries,
+           log_bytes = d.log_bytes + excluded.log_bytes,
+           updated_at_ms = excluded.updated_at_ms
+         RETURNING doc_id, doc_key, last_seq
+       ), stored AS (
+         INSERT INTO ${s}.updates (doc_key, seq, data)
+         SELECT doc.doc_key, doc.last_seq - batch.entries + u.position, u.data
+           FROM unnest($5::int[], $6::int[], $7::bytea[]) AS u(doc_index, position, data)
+           JOIN batch ON batch.doc_index = u.doc_index
+           JOIN doc ON doc.doc_id = batch.doc_id
+         RETURNING doc_key
+       )
+       SELECT doc.doc_id, doc.last_seq, (SELECT count(*) FROM stored WHERE stored.doc_key = doc.doc_key) AS stored
+         FROM doc`,
+    ),
     /** Locks the docs row for replaceSnapshot: appends to the doc wait until COMMIT. */
     lockDoc: statement(
       'lock_doc',

@@ -42,6 +42,66 @@ export interface PostgresDocStoreOptions {
   statementTimeoutMs?: number
 }
 
+/** An append waiting for the end of the current tick (see {@link PostgresDocStore.append}). */
+interface PendingAppend {
+  readonly docId: string
+  readonly updates: readonly Uint8Array[]
+  readonly bytes: number
+  resolve(lastSeq: number): void
+  reject(error: unknown): void
+}
+
+/** One document's appends of a tick: one row of an `appendMany` statement, seqs in call order. */
+interface DocAppends {
+  readonly docId: string
+  readonly appends: PendingAppend[]
+  entries: number
+  bytes: number
+}
+
+/**
+ * Bounds of one `appendMany` statement. A tick's appends beyond them go in further statements,
+ * sent at once (the pool runs them side by side); a single document's appends are never split.
+ */
+const MAX_DOCS_PER_STATEMENT = 100
+const MAX_BYTES_PER_STATEMENT = 4 * 1024 * 1024
+
+/** Groups appends by document (first-call order) and cuts the groups into statements. */
+function appendStatements(pending: readonly PendingAppend[]): DocAppends[][] {
+  const byDoc = new Map<string, DocAppends>()
+  for (const append of pending) {
+    const doc = byDoc.get(append.docId)
+    if (doc === undefined) {
+      byDoc.set(append.docId, { docId: append.docId, appends: [append], entries: append.updates.length, bytes: append.bytes })
+    } else {
+      doc.appends.push(append)
+      doc.entries += append.updates.length
+      doc.bytes += append.bytes
+    }
+  }
+  const statements: DocAppends[][] = []
+  let current: DocAppends[] = []
+  let currentBytes = 0
+  for (const doc of byDoc.values()) {
+    if (current.length === MAX_DOCS_PER_STATEMENT || (current.length > 0 && currentBytes + doc.bytes > MAX_BYTES_PER_STATEMENT)) {
+      statements.push(current)
+      current = []
+      currentBytes = 0
+    }
+    current.push(doc)
+    currentBytes += doc.bytes
+  }
+  if (current.length > 0) statements.push(current)
+  return statements
+}
+
+/** What `append` and `appendMany` answer per document. */
+interface AppendRow {
+  doc_id: string
+  last_seq: string
+  stored: string
+}
+
 interface DocRow {
   doc_key: string
   last_seq: string
@@ -82,6 +142,9 @@ export class PostgresDocStore implements DocStore {
   private lockSession: Promise<pg.Client> | null = null
   /** Advisory locks are re-entrant per session, so exclusion inside this store is kept here. */
   private readonly lockedDocIds = new Set<string>()
+  private pendingAppends: PendingAppend[] = []
+  /** `appendMany` statements on their way; close waits for them. */
+  private readonly appendsInFlight = new Set<Promise<void>>()
 
   private constructor(
     /** The database without its password, as used in error messages. */
@@ -160,6 +223,7 @@ export class PostgresDocStore implements DocStore {
     statement: NamedStatement,
     values: unknown[],
   ): Promise<Row[]> {
+    this.sendPendingAppends()
     const pool = this.requireOpen(operation, docId)
     try {
       return (await pool.query<Row & pg.QueryResultRow>({ ...statement, values })).rows
@@ -176,6 +240,7 @@ export class PostgresDocStore implements DocStore {
    * for every write here (see README, "Ambiguous commits").
    */
   private async transaction<T>(operation: string, docId: string, body: (client: PoolClient) => Promise<T>): Promise<T> {
+    this.sendPendingAppends()
     const pool = this.requireOpen(operation, docId)
     let client: PoolClient
     try {
@@ -229,6 +294,15 @@ export class PostgresDocStore implements DocStore {
     }
   }
 
+  /**
+   * The appends made in one tick (the rooms the relay flushes together) go to the server together
+   * at the end of the tick (a microtask): one `appendMany` statement, so one round trip and one
+   * COMMIT, for up to {@link MAX_DOCS_PER_STATEMENT} documents, a document's appends of the tick
+   * in one row with their seqs in call order. Any other call sends the waiting appends first, so
+   * calls leave in call order as before (concurrent calls run on separate pooled connections, in
+   * no set order). A failed statement rejects each of its appends with an error naming that
+   * append's document, and stores none of them.
+   */
   async append(docId: string, updates: readonly Uint8Array[]): Promise<number> {
     checkDocId(docId)
     checkUpdates(docId, updates, this.limits)
@@ -236,21 +310,77 @@ export class PostgresDocStore implements DocStore {
       const rows = await this.query<{ last_seq: string }>('append to', docId, this.statements.lastSeq, [docId])
       return toNumber(rows[0]?.last_seq)
     }
+    this.requireOpen('append to', docId)
     const bytes = updates.reduce((sum, update) => sum + update.byteLength, 0)
-    const rows = await this.query<{ last_seq: string; stored: string }>('append to', docId, this.statements.append, [
-      docId,
-      updates.length,
-      bytes,
-      this.now(),
-      updates,
-    ])
-    const row = rows[0]
-    if (row === undefined || toNumber(row.stored) !== updates.length) {
-      throw new StorageError(
-        `Append to document ${JSON.stringify(docId)} stored ${String(row?.stored ?? 0)} of ${updates.length} updates`,
-      )
+    return new Promise<number>((resolve, reject) => {
+      this.pendingAppends.push({ docId, updates, bytes, resolve, reject })
+      if (this.pendingAppends.length === 1) queueMicrotask(() => this.sendPendingAppends())
+    })
+  }
+
+  private sendPendingAppends(): void {
+    if (this.pendingAppends.length === 0) return
+    const pending = this.pendingAppends
+    this.pendingAppends = []
+    for (const docs of appendStatements(pending)) {
+      const sent = this.storeAppends(docs).finally(() => this.appendsInFlight.delete(sent))
+      this.appendsInFlight.add(sent)
     }
-    return toNumber(row.last_seq)
+  }
+
+  /** `append` for one document, `appendMany` for several; one row per document. */
+  private async appendStatement(pool: pg.Pool, docs: readonly DocAppends[]): Promise<AppendRow[]> {
+    const nowMs = this.now()
+    const updatesOf = (doc: DocAppends) => doc.appends.flatMap((append) => append.updates)
+    const [only] = docs
+    if (docs.length === 1 && only !== undefined) {
+      const values = [only.docId, only.entries, only.bytes, nowMs, updatesOf(only)]
+      const { rows } = await pool.query<{ last_seq: string; stored: string }>({ ...this.statements.append, values })
+      return rows.map((row) => ({ doc_id: only.docId, ...row }))
+    }
+    const docIndex: number[] = []
+    const position: number[] = []
+    const data: Uint8Array[] = []
+    docs.forEach((doc, index) => {
+      updatesOf(doc).forEach((update, inDoc) => {
+        docIndex.push(index + 1)
+        position.push(inDoc + 1)
+        data.push(update)
+      })
+    })
+    const values = [docs.map((doc) => doc.docId), docs.map((doc) => doc.entries), docs.map((doc) => doc.bytes), nowMs, docIndex, position, data]
+    return (await pool.query<AppendRow>({ ...this.statements.appendMany, values })).rows
+  }
+
+  /** One statement; settles every append in `docs` and never rejects itself. */
+  private async storeAppends(docs: readonly DocAppends[]): Promise<void> {
+    let rows: AppendRow[]
+    try {
+      rows = await this.appendStatement(this.requireOpen('append to', docs[0]?.docId), docs)
+    } catch (error) {
+      for (const doc of docs) {
+        const failure = error instanceof StoreClosedError ? new StoreClosedError('append to', doc.docId) : this.fail(error, 'append to', doc.docId)
+        for (const append of doc.appends) append.reject(failure)
+      }
+      return
+    }
+    const byDoc = new Map(rows.map((row) => [row.doc_id, row]))
+    for (const doc of docs) {
+      const row = byDoc.get(doc.docId)
+      if (row === undefined || toNumber(row.stored) !== doc.entries) {
+        const failure = new StorageError(
+          `Append to document ${JSON.stringify(doc.docId)} stored ${String(row?.stored ?? 0)} of ${doc.entries} updates`,
+        )
+        for (const append of doc.appends) append.reject(failure)
+        continue
+      }
+      // The row's last_seq is the last of this document's batch: count back to each append's.
+      let lastSeq = toNumber(row.last_seq) - doc.entries
+      for (const append of doc.appends) {
+        lastSeq += append.updates.length
+        append.resolve(lastSeq)
+      }
+    }
   }
 
   async replaceSnapshot(docId: string, snapshot: Uint8Array, upToSeq: number): Promise<void> {
@@ -377,7 +507,10 @@ export class PostgresDocStore implements DocStore {
   async close(): Promise<void> {
     const pool = this.pool
     if (pool === null) return
+    this.sendPendingAppends()
     this.pool = null
+    // A statement still waiting for a pooled connection would never get one once the pool ends.
+    await Promise.all(this.appendsInFlight)
     const session = this.lockSession
     await Promise.all([session === null ? undefined : this.dropLockSession(session), pool.end().catch(() => undefined)])
   }
