@@ -6,6 +6,7 @@
 //   cd bench && node --import tsx src/micro/many-rooms.ts [--rooms 1000] [--hz 5] [--seconds 15]
 //     [--rounds 2] [--servers ours,ours-memory,y-websocket,hocuspocus]
 //     [--relay <another checkout with apps/relay/dist, for "ours">] [--profile <dir>] [--out <file>]
+//     [--database-url <postgres://…>: "ours" stores in that PostgreSQL database instead of SQLite]
 //
 // Measured over the window: server CPU per update (the probe's process.cpuUsage), event-loop
 // delay p99 and max (the probe's histogram). Afterwards 20 of the documents are read back by a
@@ -38,6 +39,8 @@ const rounds = Number(argument('rounds', '2'))
 const serverIds = argument('servers', 'ours,ours-memory,y-websocket,hocuspocus').split(',') as ServerId[]
 const relayRepo = resolve(argument('relay', REPO_DIR))
 const outFile = argument('out', join(RESULTS_DIR, 'micro-many-rooms.json'))
+/** "ours" stores in this PostgreSQL database (DATABASE_URL) instead of SQLite when given. */
+const databaseUrl = argument('database-url', '')
 /** V8 CPU profiles of our relay (ours, ours-memory) go here when given. */
 const profileDir = argument('profile', '')
 const CHECKED_DOCUMENTS = 20
@@ -65,7 +68,12 @@ async function run(spec: ServerSpec, round: number) {
   const dialect = DIALECTS[spec.dialect]
   const dataDir = createDataDir(spec)
   const profiled = profileDir !== '' && spec.id.startsWith('ours')
-  const server = await RunningServer.start(spec, { port: await freePort(), dataDir, ...(profiled ? { cpuProfileDir: resolve(profileDir) } : {}) })
+  const server = await RunningServer.start(spec, {
+    port: await freePort(),
+    dataDir,
+    ...(profiled ? { cpuProfileDir: resolve(profileDir) } : {}),
+    ...(databaseUrl !== '' && spec.id === 'ours' ? { extraEnv: { DATABASE_URL: databaseUrl } } : {}),
+  })
   const writers: Writer[] = []
   const intervals: NodeJS.Timeout[] = []
   try {
@@ -145,6 +153,7 @@ const bestPeerUs = peers.length === 0 ? null : Math.min(...peers.map((id) => bes
 const summary = {
   date: new Date().toISOString(),
   relay: relayRepo,
+  store: databaseUrl === '' ? 'SQLite' : 'PostgreSQL',
   rooms,
   hz,
   seconds,
