@@ -119,6 +119,17 @@ describe('HeldFileSync', () => {
     await file.close()
   })
 
+  it('drops its descriptor when a sync fails, so the next sync opens a new one', async () => {
+    const before = openDescriptors()
+    // Character devices refuse fdatasync (EINVAL): a sync that fails after the open succeeded.
+    const file = new HeldFileSync('/dev/null')
+    await expect(file.sync()).rejects.toMatchObject({ code: 'EINVAL' })
+    expect(openDescriptors()).toBe(before)
+    await expect(file.sync()).rejects.toMatchObject({ code: 'EINVAL' })
+    expect(openDescriptors()).toBe(before)
+    await file.close()
+  })
+
   it('after close, syncs through a fresh descriptor each time and holds none', async () => {
     const path = tempFile()
     const before = openDescriptors()
