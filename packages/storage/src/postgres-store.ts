@@ -9,6 +9,7 @@ import { describeDatabaseUrl, isBrokenConnection, mapPostgresFailure } from './p
 import { advisoryLockKey } from './postgres-locks'
 import { DEFAULT_POSTGRES_SCHEMA, migratePostgres, quoteSchemaName } from './postgres-schema'
 import { buildPostgresStatements, type NamedStatement, type PostgresStatements } from './postgres-statements'
+import { TickAppends, type PendingAppend } from './tick-appends'
 import {
   checkDocId,
   checkListOptions,
@@ -42,15 +43,6 @@ export interface PostgresDocStoreOptions {
   statementTimeoutMs?: number
 }
 
-/** An append waiting for the end of the current tick (see {@link PostgresDocStore.append}). */
-interface PendingAppend {
-  readonly docId: string
-  readonly updates: readonly Uint8Array[]
-  readonly bytes: number
-  resolve(lastSeq: number): void
-  reject(error: unknown): void
-}
-
 /** One document's appends of a tick: one row of an `appendMany` statement, seqs in call order. */
 interface DocAppends {
   readonly docId: string
@@ -70,14 +62,14 @@ const MAX_BYTES_PER_STATEMENT = 4 * 1024 * 1024
 function appendStatements(pending: readonly PendingAppend[]): DocAppends[][] {
   const byDoc = new Map<string, DocAppends>()
   for (const append of pending) {
-    const doc = byDoc.get(append.docId)
+    let doc = byDoc.get(append.docId)
     if (doc === undefined) {
-      byDoc.set(append.docId, { docId: append.docId, appends: [append], entries: append.updates.length, bytes: append.bytes })
-    } else {
-      doc.appends.push(append)
-      doc.entries += append.updates.length
-      doc.bytes += append.bytes
+      doc = { docId: append.docId, appends: [], entries: 0, bytes: 0 }
+      byDoc.set(append.docId, doc)
     }
+    doc.appends.push(append)
+    doc.entries += append.updates.length
+    for (const update of append.updates) doc.bytes += update.byteLength
   }
   const statements: DocAppends[][] = []
   let current: DocAppends[] = []
@@ -142,7 +134,7 @@ export class PostgresDocStore implements DocStore {
   private lockSession: Promise<pg.Client> | null = null
   /** Advisory locks are re-entrant per session, so exclusion inside this store is kept here. */
   private readonly lockedDocIds = new Set<string>()
-  private pendingAppends: PendingAppend[] = []
+  private readonly appends = new TickAppends(() => this.sendPendingAppends())
   /** `appendMany` statements on their way; close waits for them. */
   private readonly appendsInFlight = new Set<Promise<void>>()
 
@@ -311,18 +303,11 @@ export class PostgresDocStore implements DocStore {
       return toNumber(rows[0]?.last_seq)
     }
     this.requireOpen('append to', docId)
-    const bytes = updates.reduce((sum, update) => sum + update.byteLength, 0)
-    return new Promise<number>((resolve, reject) => {
-      this.pendingAppends.push({ docId, updates, bytes, resolve, reject })
-      if (this.pendingAppends.length === 1) queueMicrotask(() => this.sendPendingAppends())
-    })
+    return this.appends.add(docId, updates)
   }
 
   private sendPendingAppends(): void {
-    if (this.pendingAppends.length === 0) return
-    const pending = this.pendingAppends
-    this.pendingAppends = []
-    for (const docs of appendStatements(pending)) {
+    for (const docs of appendStatements(this.appends.take())) {
       const sent = this.storeAppends(docs).finally(() => this.appendsInFlight.delete(sent))
       this.appendsInFlight.add(sent)
     }

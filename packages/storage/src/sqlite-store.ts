@@ -1,6 +1,6 @@
 // The embedded default adapter: one SQLite file per data directory, through better-sqlite3.
 // better-sqlite3 is synchronous, so each method runs to completion inside its call (appends: in
-// a microtask, see PendingAppend); the async signatures exist for adapters that talk to a server.
+// a microtask, see TickAppends); the async signatures exist for adapters that talk to a server.
 // By default no fsync runs inside those calls: WalSync makes commits durable on the thread pool,
 // WalCheckpointer has a worker thread checkpoint the WAL.
 import { mkdirSync } from 'node:fs'
@@ -17,6 +17,7 @@ import {
   type CheckpointWorkerError,
 } from './errors'
 import { mapStorageFailure } from './sqlite-errors'
+import { TickAppends, type PendingAppend } from './tick-appends'
 import { MAX_WAL_BYTES, WalCheckpointer, type CheckpointMode } from './wal-checkpointer'
 import { WalSync, type SyncFile } from './wal-sync'
 import { initializeNewDatabase, migrate, requireCurrentSchema } from './sqlite-schema'
@@ -168,20 +169,10 @@ function configure(db: Database.Database, options: SqliteDocStoreOptions, path: 
 }
 
 /**
- * An append waiting for the end of the current tick. The appends of one tick (the rooms the relay
- * flushes together) commit together, {@link MAX_APPENDS_PER_TRANSACTION} per transaction: per
- * document about a third of the event-loop time of a transaction each (21–30 µs against 62–81 µs,
- * 1,000 documents on this machine). Any other operation commits the waiting appends first, so
- * operations still take effect in call order.
- */
-interface PendingAppend {
-  docId: string
-  updates: readonly Uint8Array[]
-  resolve(lastSeq: number): void
-  reject(error: unknown): void
-}
-
-/**
+ * The appends of one tick (the rooms the relay flushes together; see TickAppends) commit
+ * together, this many per transaction: per document about a third of the event-loop time of a
+ * transaction each (21–30 µs against 62–81 µs, 1,000 documents on this machine). Any other
+ * operation commits the waiting appends first, so operations still take effect in call order.
  * Batches beyond this many appends gain little (22–28 µs per document at 100, 21–22 at 1,000)
  * and block the event loop longer: 1,000 appends in one transaction are ~21 ms of it. The rest
  * of a tick's appends commit in later turns of the event loop (setImmediate), with I/O between.
@@ -198,7 +189,7 @@ export class SqliteDocStore implements DocStore {
   /** Null for read-only stores. */
   private readonly checkpointer: WalCheckpointer | null
   private closing: Promise<void> | null = null
-  private pendingAppends: PendingAppend[] = []
+  private readonly appends = new TickAppends(() => this.commitSomePendingAppends())
 
   private constructor(
     /** Absolute or relative path of the database file. */
@@ -295,23 +286,20 @@ export class SqliteDocStore implements DocStore {
     checkUpdates(docId, updates, this.limits)
     if (updates.length === 0) return this.run('append to', docId, () => this.statements.getDoc.get(docId)?.last_seq ?? 0)
     if (this.db === null) throw new StoreClosedError('append to', docId)
-    const lastSeq = await new Promise<number>((resolve, reject) => {
-      this.pendingAppends.push({ docId, updates, resolve, reject })
-      if (this.pendingAppends.length === 1) queueMicrotask(() => this.commitSomePendingAppends())
-    })
+    const lastSeq = await this.appends.add(docId, updates)
     await this.durable('append to', docId)
     return lastSeq
   }
 
   /** Commits the first {@link MAX_APPENDS_PER_TRANSACTION} waiting appends; the rest next turn. */
   private commitSomePendingAppends(): void {
-    this.commitAppends(this.pendingAppends.splice(0, MAX_APPENDS_PER_TRANSACTION))
-    if (this.pendingAppends.length > 0) setImmediate(() => this.commitSomePendingAppends())
+    this.commitAppends(this.appends.take(MAX_APPENDS_PER_TRANSACTION))
+    if (this.appends.size > 0) setImmediate(() => this.commitSomePendingAppends())
   }
 
   /** Commits every waiting append now (before any other operation). */
   private commitPendingAppends(): void {
-    while (this.pendingAppends.length > 0) this.commitAppends(this.pendingAppends.splice(0, MAX_APPENDS_PER_TRANSACTION))
+    while (this.appends.size > 0) this.commitAppends(this.appends.take(MAX_APPENDS_PER_TRANSACTION))
   }
 
   /** Commits `batch` in one transaction; all of its appends fail if it fails. */

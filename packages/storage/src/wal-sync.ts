@@ -91,10 +91,15 @@ export class WalSync {
     /** Replaces the default (the log through a {@link HeldFileSync}, anything else fresh). */
     syncFile?: SyncFile,
   ) {
+    if (syncFile !== undefined) {
+      this.log = null
+      this.syncFile = syncFile
+      return
+    }
     const logPath = `${databasePath}-wal`
-    const log = syncFile === undefined ? new HeldFileSync(logPath) : null
+    const log = new HeldFileSync(logPath)
     this.log = log
-    this.syncFile = syncFile ?? ((path) => (path === logPath && log !== null ? log.sync() : fsyncFile(path)))
+    this.syncFile = (path) => (path === logPath ? log.sync() : fsyncFile(path))
   }
 
   /** Closes the held descriptor once the running and queued syncs finished. */

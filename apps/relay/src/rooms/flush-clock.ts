@@ -4,9 +4,9 @@ import type { TimerHandle, Timers } from '../timers'
  * The group-commit timer the rooms share. A room with updates queued asks for the next tick; the
  * tick comes `intervalMs` after the first request and flushes every room that asked meanwhile,
  * one after another in one macrotask. Their appends then reach the store in the same tick, and
- * SqliteDocStore commits them together, 100 per transaction (about a third of the event-loop
- * time of one transaction per room, with a thousand rooms typing). No room waits longer than
- * `intervalMs`.
+ * the store writes them together: SqliteDocStore 100 per transaction (about a third of the
+ * event-loop time of one transaction per room, with a thousand rooms typing), PostgresDocStore
+ * one statement per 100 documents. No room waits longer than `intervalMs`.
  */
 export class FlushClock {
   private readonly due = new Set<() => void>()
