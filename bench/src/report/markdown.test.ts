@@ -17,12 +17,14 @@ const machine: StoredScenario['machine'] = {
   versions: {},
 }
 
-function stored(values: ScenarioReport['tables'][number]['rows'][number]['values']): StoredScenario {
+type TestRow = ScenarioReport['tables'][number]['rows'][number]
+
+function stored(values: TestRow['values'], extra: Partial<TestRow> = {}): StoredScenario {
   const report: ScenarioReport = {
     id: 1,
     title: 'Test scenario',
     setup: [],
-    tables: [{ title: 'Figures', rows: [{ label: 'p99', unit: 'ms', better: 'lower', values }] }],
+    tables: [{ title: 'Figures', rows: [{ label: 'p99', unit: 'ms', better: 'lower', values, ...extra }] }],
     targets: [],
     convergence: [],
     pressure: {},
@@ -55,6 +57,16 @@ describe('renderBenchmarks', () => {
     expect(header).toBe('| | unit | ours | ours (tmpfs) | Hocuspocus 3.4.4 | ours / best peer |')
     expect(row).toBe('| p99 ↓ | ms | 1.00 | 1.50 | 2.00 | 0.50× vs Hocuspocus ✓ |')
     expect(md).toContain('show **ours (tmpfs)** where later runs show ours (no persistence)')
+  })
+
+  it('takes the ratio against a lower bound as an upper bound, and counts it only when ours beats the bound', () => {
+    const behind = { lowerBounds: ['y-websocket', 'hocuspocus'] as TestRow['lowerBounds'], notes: { 'y-websocket': 'never caught up', hocuspocus: 'never caught up' } }
+    const beaten = renderBenchmarks([stored({ ours: 20, 'y-websocket': 180, hocuspocus: 65 }, behind)], ['intro'])
+    expect(tableLines(beaten)[1]).toBe('| p99 ↓ | ms | 20.0 | 180 (never caught up) | 65.0 (never caught up) | ≤ 0.31× vs Hocuspocus ✓ |')
+    expect(beaten).toContain('Ours is ahead of the best peer on 1 of 1 compared figures.')
+    const open = renderBenchmarks([stored({ ours: 70, 'y-websocket': 180, hocuspocus: 65 }, behind)], ['intro'])
+    expect(tableLines(open)[1]).toBe('| p99 ↓ | ms | 70.0 | 180 (never caught up) | 65.0 (never caught up) | ≤ 1.08× vs Hocuspocus ? |')
+    expect(open).not.toContain('compared figures')
   })
 })
 

@@ -3,7 +3,7 @@
 import type { MachineInfo } from './machine'
 import type { Row, ScenarioReport, TargetCheck } from './report-types'
 import { SERVER_IDS, SERVERS, type ServerId } from '../servers/server-spec'
-import { bestPeer, format, ratioRow } from '../scenarios/compare'
+import { format, judge, ratioRow } from '../scenarios/compare'
 
 /** One scenario's latest result as stored in bench-results/latest-s<id>.json. */
 export interface StoredScenario {
@@ -43,19 +43,15 @@ function cell(row: Row, id: string): string {
 
 /** Whether ours beats the best peer on this row (null: not comparable). */
 function aheadOf(row: Row): boolean | null {
-  const ours = row.values.ours
-  if (row.better === null || ours === null || ours === undefined || !Number.isFinite(ours)) return null
-  const peer = bestPeer(row.values, row.better, row.excluded)
-  if (peer === null) return null
-  return row.better === 'lower' ? ours <= peer.value : ours >= peer.value
+  return row.better === null ? null : judge(row).met
 }
 
 function ratioCell(row: Row): string {
   const ours = row.values.ours
   if (row.better === null || ours === null || ours === undefined || !Number.isFinite(ours)) return ''
-  const peer = bestPeer(row.values, row.better, row.excluded)
+  const { met, peer, bound } = judge(row)
   if (peer === null) return ''
-  return `${ratioRow(ours, peer.value)} vs ${label(peer.id).split(' ')[0]} ${aheadOf(row) ? '✓' : '✗'}`
+  return `${bound ? '≤ ' : ''}${ratioRow(ours, peer.value)} vs ${label(peer.id).split(' ')[0]} ${met === null ? '?' : met ? '✓' : '✗'}`
 }
 
 function table(rows: Row[]): string[] {

@@ -12,6 +12,13 @@ export interface Row {
   notes?: Partial<Record<ServerId, string>>
   /** Values that do not count as the best peer (e.g. measured on a run that never converged). */
   excluded?: ServerId[]
+  /**
+   * Values that only bound the server's true figure from below: it fell behind, so what it had
+   * sent when the measurement stopped understates what it would send. On a lower-is-better row,
+   * ours is ahead of such a peer when ours (× the target's factor) is at most the bound, and the
+   * comparison is unknown otherwise; on a higher-is-better row they are not compared.
+   */
+  lowerBounds?: ServerId[]
 }
 
 export interface Table {

@@ -27,26 +27,72 @@ export function ratioRow(ours: number, peer: number): string {
   return `${(ours / peer).toFixed(2)}×`
 }
 
+/** Ours against the peers on one row. */
+export interface Verdict {
+  /** Ours ahead of every peer (by the factor): true; some peer ahead: false; unknown: null. */
+  met: boolean | null
+  /** The peer the ratio is taken against: the best one that qualifies, else the tightest bound. */
+  peer: PeerValue | null
+  /** `peer.value` only bounds that peer's figure from below ({@link Row.lowerBounds}). */
+  bound: boolean
+}
+
 /**
- * Target "ours ahead of the best peer by `factor`" on one row: for lower-is-better, ours × factor
- * ≤ peer; for higher-is-better, ours ≥ peer × factor.
+ * Whether ours is ahead of the best peer by `factor` on one row: for lower-is-better, ours ×
+ * factor ≤ peer; for higher-is-better, ours ≥ peer × factor. Peers whose value is only a lower
+ * bound count on lower-is-better rows, and only where ours beats the bound itself.
  */
-export function aheadTarget(target: string, row: Row, factor = 1): TargetCheck {
+export function judge(row: Row, factor = 1): Verdict {
   const better = row.better ?? 'lower'
   const ours = row.values.ours
-  const peer = bestPeer(row.values, better, row.excluded)
+  const bounded = row.lowerBounds ?? []
+  const peer = bestPeer(row.values, better, [...(row.excluded ?? []), ...bounded])
+  if (ours === null || ours === undefined || !Number.isFinite(ours)) return { met: null, peer, bound: false }
+  const ahead = (value: number) => (better === 'lower' ? ours * factor <= value : ours >= value * factor)
+  // The lowest bound is the only one that can still be ahead of ours.
+  const tightest = better === 'lower' ? bestPeer(Object.fromEntries(bounded.map((id) => [id, row.values[id]])), 'lower') : null
+  const boundsBeaten = tightest === null || ahead(tightest.value)
+  if (peer !== null) return { met: !ahead(peer.value) ? false : boundsBeaten ? true : null, peer, bound: false }
+  if (tightest !== null) return { met: boundsBeaten ? true : null, peer: tightest, bound: true }
+  return { met: null, peer: null, bound: false }
+}
+
+/** Target "ours ahead of the best peer by `factor`" on one row (see {@link judge}). */
+export function aheadTarget(target: string, row: Row, factor = 1): TargetCheck {
+  const ours = row.values.ours
+  const { met, peer, bound } = judge(row, factor)
   if (ours === null || ours === undefined || !Number.isFinite(ours) || peer === null) {
-    const excluded = (row.excluded ?? []).filter((id) => row.values[id] !== undefined)
+    const excluded = [...(row.excluded ?? []), ...(row.lowerBounds ?? [])].filter((id) => row.values[id] !== undefined)
     const why =
       excluded.length > 0 && ours !== null && ours !== undefined
         ? `ours ${format(ours)} ${row.unit}; no peer qualifies (${excluded.map((id) => `${SERVERS[id].label}: ${row.notes?.[id] ?? 'excluded'}`).join(', ')})`
         : 'not measured for ours or any peer'
     return { target, met: null, detail: `${row.label}: ${why}` }
   }
-  const met = better === 'lower' ? ours * factor <= peer.value : ours >= peer.value * factor
   const floor = row.values['ws-floor']
   const floorText = floor === null || floor === undefined || !Number.isFinite(floor) ? '' : `; ws floor ${format(floor)} ${row.unit}`
-  return { target, met, detail: `${row.label}: ours ${format(ours)} ${row.unit} vs ${peer.label} ${format(peer.value)} ${row.unit} (ours/peer ${ratioRow(ours, peer.value)})${floorText}` }
+  const peerText = bound
+    ? `${peer.label} ≥ ${format(peer.value)} ${row.unit} (${row.notes?.[peer.id] ?? 'a lower bound'}: at least this) (ours/peer ≤ ${ratioRow(ours, peer.value)})`
+    : `${peer.label} ${format(peer.value)} ${row.unit} (ours/peer ${ratioRow(ours, peer.value)})`
+  // Unknown: ours does not beat a bound by the factor (the one shown, or another peer's).
+  const unknown =
+    met !== null
+      ? ''
+      : bound
+        ? "; ours does not beat that bound by the target's factor, so unknown"
+        : `; unknown against ${boundsNotBeaten(row, factor)
+            .map((id) => `${SERVERS[id].label} (${row.notes?.[id] ?? 'fell behind'}: ≥ ${format(row.values[id]!)} ${row.unit}, a bound ours does not beat)`)
+            .join(', ')}`
+  return { target, met, detail: `${row.label}: ours ${format(ours)} ${row.unit} vs ${peerText}${floorText}${unknown}` }
+}
+
+/** The bounded peers whose bound ours does not beat by `factor` (lower-is-better rows). */
+function boundsNotBeaten(row: Row, factor: number): ServerId[] {
+  const ours = row.values.ours ?? Number.NaN
+  return (row.lowerBounds ?? []).filter((id) => {
+    const value = row.values[id]
+    return value !== null && value !== undefined && Number.isFinite(value) && !(ours * factor <= value)
+  })
 }
 
 export function format(value: number): string {

@@ -116,9 +116,10 @@ export const awarenessScenario: Scenario = {
     const rows: Row[] = []
     const outRows: Row[] = []
     for (const n of size.clients) {
-      // A server that never delivered everyone's last state sent less because it fell behind.
+      // A server that never delivered everyone's last state had sent less than it would have:
+      // its bytes and frames are lower bounds of its true figures.
       const behind = [...results].filter(([, cases]) => cases.find((c) => c.clients === n)?.convergeMs === null).map(([id]) => id)
-      const qualify = { excluded: behind, notes: Object.fromEntries(behind.map((id) => [id, 'never caught up'])) }
+      const qualify = { lowerBounds: behind, notes: Object.fromEntries(behind.map((id) => [id, 'never caught up'])) }
       const out: Row = { label: `N=${n}: bytes out`, unit: 'KiB/s', better: 'lower', values: pick(n, (c) => c.outBytesPerS / 1024), ...qualify }
       outRows.push(out)
       rows.push(
