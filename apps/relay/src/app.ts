@@ -24,6 +24,7 @@ import { healthRoutes } from './routes/health'
 import { SYNC_ROUTE, syncRoutes } from './routes/sync'
 import { webRoutes } from './routes/web'
 import { realTimers, type Timers } from './timers'
+import { serializeRequest } from './request-log'
 
 /** Most fragments one WebSocket message may arrive in (browsers send one; ws closes with 1008). */
 export const MAX_MESSAGE_FRAGMENTS = 1_024
@@ -61,7 +62,10 @@ export interface BuildAppOptions {
   store: DocStore
   /** Overrides of the defaults (`limits` and `compaction` may be partial). */
   config?: ConfigOverrides
-  /** Fastify logger option; default `{ level: config.logLevel }`. Tests pass `false`. */
+  /**
+   * Fastify logger option; default `{ level: config.logLevel }`. Tests pass `false`. Requests are
+   * always logged with their token redacted ({@link serializeRequest}).
+   */
   logger?: FastifyServerOptions['logger']
   timers?: Timers
   /** A cluster bus instead of Redis at `config.redisUrl` (tests). */
@@ -241,11 +245,18 @@ export const relayApp = Object.assign(relayAppPlugin, {
   [Symbol.for('fastify.display-name')]: 'collab-relay',
 })
 
+/** The logger option with the relay's request serializer, which no option may replace. */
+function withRedactedRequests(logger: FastifyServerOptions['logger']): FastifyServerOptions['logger'] {
+  if (logger === false || logger === undefined) return logger
+  const options = logger === true ? {} : logger
+  return { ...options, serializers: { ...options.serializers, req: serializeRequest } }
+}
+
 /** A Fastify instance with the relay registered (not listening yet). */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const config = resolveConfig(options.config)
   const app = Fastify({
-    logger: options.logger ?? { level: config.logLevel },
+    logger: withRedactedRequests(options.logger ?? { level: config.logLevel }),
     // Doc ids are up to 128 characters; longer (invalid) ids must still reach the 400 handler.
     routerOptions: { maxParamLength: 2048 },
     // Pre-auth time: the upgrade request's headers must arrive within the handshake timeout

@@ -10,7 +10,7 @@ import { afterEach } from 'vitest'
 import WebSocket from 'ws'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
-import { buildApp, type ConfigOverrides } from '../src/app'
+import { buildApp, type BuildAppOptions, type ConfigOverrides } from '../src/app'
 import type { Timers } from '../src/timers'
 
 /** A fresh temporary directory (for DATA_DIR). Remove it with {@link removeDir}. */
@@ -45,7 +45,7 @@ export interface StartRelayOptions {
   config?: ConfigOverrides
   timers?: Timers
   /** Fastify logger option; default false (silent). */
-  logger?: boolean | { level: string }
+  logger?: BuildAppOptions['logger']
 }
 
 /** Test-friendly config: short flush and unload delays, no web app. */

@@ -8,6 +8,9 @@ export const MIN_AUTH_SECRET_LENGTH = 32
 
 export type AccessRole = 'read' | 'write'
 
+/** The query parameter clients pass their token in (a browser WebSocket cannot send headers). */
+export const TOKEN_PARAMETER = 'token'
+
 /** What a verified token allows. */
 export interface AccessGrant {
   /** Doc ids and patterns: an exact id, `*` (every document) or a prefix ending in `*` (`team-*`). */
@@ -63,7 +66,7 @@ export async function verifyAccessToken(
   nowMs: number = Date.now(),
 ): Promise<AccessGrant> {
   if (token === undefined || token === '') {
-    throw new AccessDeniedError(HttpRefusal.Unauthorized, 'missing-token', 'A token is required (query parameter "token")')
+    throw new AccessDeniedError(HttpRefusal.Unauthorized, 'missing-token', `A token is required (query parameter "${TOKEN_PARAMETER}")`)
   }
   let payload: Record<string, unknown>
   try {
