@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Row } from '../report/report-types'
-import { aheadTarget, judge } from './compare'
+import { aheadTarget, judge, ratioRow } from './compare'
 
 function row(values: Row['values'], extra: Partial<Row> = {}): Row {
   return { label: 'N=200: bytes out', unit: 'KiB/s', better: 'lower', values, ...extra }
@@ -87,5 +87,13 @@ describe('aheadTarget', () => {
 
   it('is not judged when no peer was measured', () => {
     expect(aheadTarget('t', row({ ours: 20 })).met).toBeNull()
+  })
+})
+
+describe('ratioRow', () => {
+  it('keeps two significant digits for ratios below 0.01', () => {
+    expect(ratioRow(533, 273_941)).toBe('0.0019×')
+    expect(ratioRow(1, 2)).toBe('0.50×')
+    expect(ratioRow(0, 2)).toBe('n/a')
   })
 })

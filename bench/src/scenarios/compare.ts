@@ -24,7 +24,9 @@ export function bestPeer(values: Row['values'], better: Better, excluded: readon
 export function ratioRow(ours: number, peer: number): string {
   // A ratio of a negative or zero figure (memory that shrank below the baseline) means nothing.
   if (ours <= 0 || peer <= 0) return 'n/a'
-  return `${(ours / peer).toFixed(2)}×`
+  const ratio = ours / peer
+  // Two significant digits below 0.01 (0.0019×, not 0.00×).
+  return `${ratio >= 0.01 ? ratio.toFixed(2) : ratio.toPrecision(2)}×`
 }
 
 /** Ours against the peers on one row. */
