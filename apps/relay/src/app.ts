@@ -257,6 +257,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const config = resolveConfig(options.config)
   const app = Fastify({
     logger: withRedactedRequests(options.logger ?? { level: config.logLevel }),
+    // request.ip (per-address limits, logs): the client's address when a trusted proxy forwarded it.
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
     // Doc ids are up to 128 characters; longer (invalid) ids must still reach the 400 handler.
     routerOptions: { maxParamLength: 2048 },
     // Pre-auth time: the upgrade request's headers must arrive within the handshake timeout

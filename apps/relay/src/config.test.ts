@@ -53,6 +53,9 @@ describe('loadConfig', () => {
     ['ROOM_UNLOAD_DELAY_MS', '86400001', 'Invalid ROOM_UNLOAD_DELAY_MS="86400001": expected an integer from 0 to 86400000'],
     // Node's headersTimeout must not exceed its requestTimeout (5 min): a RangeError at startup.
     ['HANDSHAKE_TIMEOUT_MS', '600000', 'Invalid HANDSHAKE_TIMEOUT_MS="600000": expected an integer from 1 to 300000'],
+    ...['proxy.example', '10.0.0.0/33', 'fd00::/129', '10.0.0.1/', '10.0.0.0/8/1', '10.0.0.0/255.0.0.0', '127.0.0.1,', '*'].map(
+      (value) => ['TRUST_PROXY', value, `Invalid TRUST_PROXY=${JSON.stringify(value)}: expected a comma list of proxy addresses: IPs, CIDR ranges (10.0.0.0/8, fd00::/8) or loopback, linklocal, uniquelocal`],
+    ),
   ])('refuses %s=%j with a ConfigError naming it', (name, value, message) => {
     let error: unknown
     try {
@@ -96,6 +99,12 @@ describe('loadConfig', () => {
     expect((error as ConfigError).value).toBe('off')
     expect((error as Error).message).toContain(`expected on when ${other} is set`)
     expect((error as Error).message).not.toContain('hunter2')
+  })
+
+  it('reads TRUST_PROXY as a list of addresses, ranges and range names', () => {
+    expect(defaultConfig().trustProxy).toEqual([])
+    expect(loadConfig({ TRUST_PROXY: '127.0.0.1' }).trustProxy).toEqual(['127.0.0.1'])
+    expect(loadConfig({ TRUST_PROXY: ' 10.0.0.0/8, fd00::/8 ,::1, loopback' }).trustProxy).toEqual(['10.0.0.0/8', 'fd00::/8', '::1', 'loopback'])
   })
 
   it('--help lists every variable with its default', () => {

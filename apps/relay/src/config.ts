@@ -1,5 +1,6 @@
 // Relay configuration: every environment variable, its default and meaning, in one table that
 // drives parsing, `--help` and the README.
+import { isIP } from 'node:net'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DEFAULT_LIMITS, type ProtocolLimits } from '@collab/protocol'
@@ -51,6 +52,12 @@ export interface RelayConfig {
   allowedOrigins: string[]
   /** Bearer token GET /metrics requires (METRICS_TOKEN); null: open. */
   metricsToken: string | null
+  /**
+   * Reverse proxies whose X-Forwarded-For is believed (TRUST_PROXY): addresses, CIDR ranges, or
+   * `loopback` / `linklocal` / `uniquelocal`. A request from one of them counts as coming from
+   * the nearest address in that header it does not trust. Empty: the TCP peer is the client.
+   */
+  trustProxy: string[]
   /** Most open WebSocket connections per remote address. */
   maxConnectionsPerIp: number
   /** Most documents not yet open that one address may open per minute. */
@@ -165,6 +172,22 @@ const allowedOrigins: Parser<string[]> = (raw, variable) => {
     if (error instanceof OriginPatternError) throw new ConfigError(variable, raw, 'a comma list of scheme://host[:port|:*] or *')
     throw error
   }
+}
+
+/** Names proxy-addr (Fastify's `trustProxy`) gives to address ranges. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal']
+
+const proxyList: Parser<string[]> = (raw, variable) => {
+  const entries = raw.split(',').map((entry) => entry.trim())
+  for (const entry of entries) {
+    const [address = '', prefix, ...rest] = entry.split('/')
+    const family = isIP(address)
+    const prefixValid = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32))
+    if (!(PROXY_RANGE_NAMES.includes(entry) || (family !== 0 && prefixValid && rest.length === 0))) {
+      throw new ConfigError(variable, raw, `a comma list of proxy addresses: IPs, CIDR ranges (10.0.0.0/8, fd00::/8) or ${PROXY_RANGE_NAMES.join(', ')}`)
+    }
+  }
+  return entries
 }
 
 interface Variable {
@@ -286,6 +309,9 @@ export const CONFIG_VARIABLES: readonly Variable[] = [
   variable('MAX_ROOM_OPENS_PER_IP_PER_MINUTE', 600, 'Most documents that are not open yet one address may open per minute (HTTP 429)', positive, (c, v) => {
     c.maxRoomOpensPerIpPerMinute = v
   }),
+  variable('TRUST_PROXY', '(unset)', `Comma list of reverse proxies (IPs, CIDR ranges, or ${PROXY_RANGE_NAMES.join(', ')}) whose X-Forwarded-For names the client: per-address limits and logs then use the client's address. Unset: the TCP peer is the client (behind a proxy, every client shares its address)`, proxyList, (c, v) => {
+    c.trustProxy = v
+  }),
   // At most Node's requestTimeout (5 min): it becomes the HTTP server's headersTimeout, which
   // Node refuses above that with a RangeError at startup.
   variable('HANDSHAKE_TIMEOUT_MS', 10_000, 'Time to send the upgrade request headers (else the socket is dropped), then the first message (else close 4408); at most 300000', integer(1, 300_000), (c, v) => {
@@ -334,6 +360,7 @@ export function defaultConfig(): RelayConfig {
     authSecret: null,
     allowedOrigins: [...DEFAULT_ALLOWED_ORIGINS],
     metricsToken: null,
+    trustProxy: [],
     maxConnectionsPerIp: 256,
     maxRoomOpensPerIpPerMinute: 600,
     handshakeTimeoutMs: 10_000,
