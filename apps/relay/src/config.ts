@@ -303,7 +303,7 @@ export const CONFIG_VARIABLES: readonly Variable[] = [
   limit('MAX_PENDING_UPDATES', 'maxPendingUpdates', 'Most updates with missing dependencies held per connection until what they need arrives (close 4422)'),
   limit('MAX_PENDING_UPDATE_BYTES', 'maxPendingUpdateBytes', 'Bytes of such held updates per connection (close 4422)'),
   limit('MAX_CONFLICT_SCAN_STEPS', 'maxConflictScanSteps', 'Most conflict-resolution steps one update may cost: concurrent inserts at one position or map key × those already there (close 4422)'),
-  variable('MAX_CONNECTIONS_PER_IP', 256, 'Most open WebSocket connections from one address (HTTP 429; behind a proxy every client shares its address)', positive, (c, v) => {
+  variable('MAX_CONNECTIONS_PER_IP', 256, 'Most open WebSocket connections from one address (HTTP 429; behind a proxy every client shares its address unless TRUST_PROXY names the proxy)', positive, (c, v) => {
     c.maxConnectionsPerIp = v
   }),
   variable('MAX_ROOM_OPENS_PER_IP_PER_MINUTE', 600, 'Most documents that are not open yet one address may open per minute (HTTP 429)', positive, (c, v) => {
