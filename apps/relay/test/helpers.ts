@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Writable } from 'node:stream'
 import { openDocStore, type DocStore } from '@collab/storage'
 import type { FastifyInstance } from 'fastify'
 import { afterEach } from 'vitest'
@@ -20,6 +21,24 @@ export function tempDir(prefix = 'relay-test-'): string {
 
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true })
+}
+
+/** A pino destination keeping the relay's JSON log lines (pass `{ level, stream }` as `logger`). */
+export interface CapturedLog {
+  stream: Writable
+  /** Every line written so far, parsed. */
+  records(): Array<Record<string, unknown> & { msg: string }>
+}
+
+export function captureLog(): CapturedLog {
+  const lines: string[] = []
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(...chunk.toString('utf8').split('\n').filter((line) => line !== ''))
+      done()
+    },
+  })
+  return { stream, records: () => lines.map((line) => JSON.parse(line) as Record<string, unknown> & { msg: string }) }
 }
 
 export interface StartedRelay {

@@ -1,9 +1,8 @@
 // Access tokens travel in the query string; the relay's request log lines must not carry them.
-import { Writable } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
 import { mintAccessToken } from '../src/auth/access-token'
 import { REDACTED } from '../src/request-log'
-import { removeDir, startRelay, type StartedRelay } from './helpers'
+import { captureLog, removeDir, startRelay, type StartedRelay } from './helpers'
 import { upgradeStatus } from './hostile/support'
 
 const SECRET = 'request-log-secret-long-enough-for-hs256'
@@ -18,14 +17,8 @@ describe('request logging', () => {
   })
 
   it('logs every request at the default level with its token redacted, accepted or refused', async () => {
-    const lines: string[] = []
-    const stream = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(...chunk.toString('utf8').split('\n').filter((line) => line !== ''))
-        done()
-      },
-    })
-    relay = await startRelay({ config: { authSecret: SECRET }, logger: { level: 'info', stream } })
+    const log = captureLog()
+    relay = await startRelay({ config: { authSecret: SECRET }, logger: { level: 'info', stream: log.stream } })
     const valid = await mintAccessToken(SECRET, { docs: ['log-*'], role: 'write', ttlSeconds: 600 })
     const forged = 'eyJhbGciOiJIUzI1NiJ9.eyJkb2NzIjpbIioiXX0.forged-signature-value'
 
@@ -33,12 +26,13 @@ describe('request logging', () => {
     expect((await upgradeStatus(`${relay.syncUrl}/log-doc?token=${forged}`)).status).toBe(401)
     expect((await fetch(`${relay.httpUrl}/api/docs/log-doc?token=${valid}`)).status).toBe(200)
 
-    const requests = lines.map((line) => JSON.parse(line) as { msg: string; req?: { url: string } }).filter((record) => record.msg === 'incoming request')
-    expect(requests.map((record) => record.req?.url)).toEqual([
+    const requests = log.records().filter((record) => record.msg === 'incoming request')
+    expect(requests.map((record) => (record.req as { url: string }).url)).toEqual([
       `/sync/log-doc?token=${REDACTED}`,
       `/sync/log-doc?token=${REDACTED}`,
       `/api/docs/log-doc?token=${REDACTED}`,
     ])
-    for (const secret of [valid, forged, valid.split('.')[2]!]) expect(lines.join('\n')).not.toContain(secret)
+    const written = JSON.stringify(log.records())
+    for (const secret of [valid, forged, valid.split('.')[2]!]) expect(written).not.toContain(secret)
   })
 })

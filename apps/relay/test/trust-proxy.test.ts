@@ -1,11 +1,10 @@
 // TRUST_PROXY: behind a reverse proxy every client arrives from the proxy's address; with the
 // proxy trusted, per-address limits count the client named in X-Forwarded-For, and a client that
 // does not come through a trusted proxy cannot pick its address by sending that header.
-import { Writable } from 'node:stream'
 import { HttpRefusal } from '@collab/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { removeDir, startRelay, type StartedRelay } from './helpers'
+import { captureLog, removeDir, startRelay, type StartedRelay } from './helpers'
 
 /** Opens a socket with the given X-Forwarded-For; resolves 101 (left open) or the HTTP status. */
 function upgrade(url: string, forwardedFor: string, open: WebSocket[]): Promise<number> {
@@ -39,24 +38,18 @@ describe('TRUST_PROXY', () => {
   })
 
   it('counts the forwarded client against MAX_CONNECTIONS_PER_IP when the proxy is trusted, and logs its address', async () => {
-    const lines: string[] = []
-    const stream = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(...chunk.toString('utf8').split('\n').filter((line) => line !== ''))
-        done()
-      },
-    })
-    relay = await startRelay({ config: { trustProxy: ['127.0.0.1'], maxConnectionsPerIp: 1 }, logger: { level: 'info', stream } })
+    const log = captureLog()
+    relay = await startRelay({ config: { trustProxy: ['127.0.0.1'], maxConnectionsPerIp: 1 }, logger: { level: 'info', stream: log.stream } })
     const url = `${relay.syncUrl}/proxied`
     expect(await upgrade(url, '203.0.113.1', open)).toBe(101)
     // Another client behind the same proxy has its own allowance.
     expect(await upgrade(url, '203.0.113.2', open)).toBe(101)
     // The first client again: over its limit of one.
     expect(await upgrade(url, '198.51.100.7, 203.0.113.1', open)).toBe(HttpRefusal.TooManyRequests)
-    const addresses = lines
-      .map((line) => JSON.parse(line) as { msg: string; req?: { remoteAddress: string } })
+    const addresses = log
+      .records()
       .filter((record) => record.msg === 'incoming request')
-      .map((record) => record.req?.remoteAddress)
+      .map((record) => (record.req as { remoteAddress: string }).remoteAddress)
     expect(addresses).toEqual(['203.0.113.1', '203.0.113.2', '203.0.113.1'])
   })
 
