@@ -17,6 +17,7 @@ describe('judge', () => {
       met: false,
       peer: { id: 'hocuspocus', label: 'Hocuspocus 3.4.4', value: 2 },
       bound: false,
+      unbeaten: [],
     })
     expect(judge(row({ ours: 1, 'y-websocket': 4, hocuspocus: 6 }), 4).met).toBe(true)
     expect(judge(row({ ours: 1, 'y-websocket': 4, hocuspocus: 6 }), 5).met).toBe(false)
@@ -29,9 +30,10 @@ describe('judge', () => {
       met: true,
       peer: { id: 'hocuspocus', label: 'Hocuspocus 3.4.4', value: 65 },
       bound: true,
+      unbeaten: [],
     })
     // 20 × 5 = 100 > 65: Hocuspocus's true figure could be anywhere from 65 up, so unknown.
-    expect(judge(row(values, behind(['y-websocket', 'hocuspocus'])), 5).met).toBeNull()
+    expect(judge(row(values, behind(['y-websocket', 'hocuspocus'])), 5)).toMatchObject({ met: null, unbeaten: ['hocuspocus'] })
   })
 
   it('is not met when a qualifying peer is ahead, whatever the bounds say', () => {
@@ -45,6 +47,7 @@ describe('judge', () => {
       met: null,
       peer: { id: 'y-websocket', label: 'y-websocket 1.5.4', value: 200 },
       bound: false,
+      unbeaten: ['hocuspocus'],
     })
   })
 
@@ -55,7 +58,7 @@ describe('judge', () => {
 
   it('keeps excluded values out of every comparison', () => {
     const values = { ours: 20, 'y-websocket': 1 }
-    expect(judge(row(values, { excluded: ['y-websocket'] }))).toEqual({ met: null, peer: null, bound: false })
+    expect(judge(row(values, { excluded: ['y-websocket'] }))).toEqual({ met: null, peer: null, bound: false, unbeaten: [] })
   })
 })
 

@@ -37,6 +37,8 @@ export interface Verdict {
   peer: PeerValue | null
   /** `peer.value` only bounds that peer's figure from below ({@link Row.lowerBounds}). */
   bound: boolean
+  /** Bounded peers whose bound ours does not beat by the factor: why `met` is null. */
+  unbeaten: ServerId[]
 }
 
 /**
@@ -49,20 +51,23 @@ export function judge(row: Row, factor = 1): Verdict {
   const ours = row.values.ours
   const bounded = row.lowerBounds ?? []
   const peer = bestPeer(row.values, better, [...(row.excluded ?? []), ...bounded])
-  if (ours === null || ours === undefined || !Number.isFinite(ours)) return { met: null, peer, bound: false }
+  if (ours === null || ours === undefined || !Number.isFinite(ours)) return { met: null, peer, bound: false, unbeaten: [] }
   const ahead = (value: number) => (better === 'lower' ? ours * factor <= value : ours >= value * factor)
-  // The lowest bound is the only one that can still be ahead of ours.
-  const tightest = better === 'lower' ? bestPeer(Object.fromEntries(bounded.map((id) => [id, row.values[id]])), 'lower') : null
-  const boundsBeaten = tightest === null || ahead(tightest.value)
-  if (peer !== null) return { met: !ahead(peer.value) ? false : boundsBeaten ? true : null, peer, bound: false }
-  if (tightest !== null) return { met: boundsBeaten ? true : null, peer: tightest, bound: true }
-  return { met: null, peer: null, bound: false }
+  const finite = (id: ServerId) => Number.isFinite(row.values[id] ?? Number.NaN)
+  // Bounds count on lower-is-better rows only; the lowest one is shown when no peer qualifies.
+  const counted = better === 'lower' ? bounded.filter(finite) : []
+  const unbeaten = counted.filter((id) => !ahead(row.values[id]!))
+  const tightest = bestPeer(Object.fromEntries(counted.map((id) => [id, row.values[id]])), 'lower')
+  const boundsMet = unbeaten.length === 0 ? true : null
+  if (peer !== null) return { met: ahead(peer.value) ? boundsMet : false, peer, bound: false, unbeaten }
+  if (tightest !== null) return { met: boundsMet, peer: tightest, bound: true, unbeaten }
+  return { met: null, peer: null, bound: false, unbeaten: [] }
 }
 
 /** Target "ours ahead of the best peer by `factor`" on one row (see {@link judge}). */
 export function aheadTarget(target: string, row: Row, factor = 1): TargetCheck {
   const ours = row.values.ours
-  const { met, peer, bound } = judge(row, factor)
+  const { met, peer, bound, unbeaten } = judge(row, factor)
   if (ours === null || ours === undefined || !Number.isFinite(ours) || peer === null) {
     const excluded = [...(row.excluded ?? []), ...(row.lowerBounds ?? [])].filter((id) => row.values[id] !== undefined)
     const why =
@@ -82,19 +87,10 @@ export function aheadTarget(target: string, row: Row, factor = 1): TargetCheck {
       ? ''
       : bound
         ? "; ours does not beat that bound by the target's factor, so unknown"
-        : `; unknown against ${boundsNotBeaten(row, factor)
+        : `; unknown against ${unbeaten
             .map((id) => `${SERVERS[id].label} (${row.notes?.[id] ?? 'fell behind'}: ≥ ${format(row.values[id]!)} ${row.unit}, a bound ours does not beat)`)
             .join(', ')}`
   return { target, met, detail: `${row.label}: ours ${format(ours)} ${row.unit} vs ${peerText}${floorText}${unknown}` }
-}
-
-/** The bounded peers whose bound ours does not beat by `factor` (lower-is-better rows). */
-function boundsNotBeaten(row: Row, factor: number): ServerId[] {
-  const ours = row.values.ours ?? Number.NaN
-  return (row.lowerBounds ?? []).filter((id) => {
-    const value = row.values[id]
-    return value !== null && value !== undefined && Number.isFinite(value) && !(ours * factor <= value)
-  })
 }
 
 export function format(value: number): string {
