@@ -9,8 +9,8 @@ import { flattenChildren, flattenDoc, inlineOf } from './flatten'
 import type { PmLine } from './flatten'
 import type { BlockData, Token } from './model'
 import { blockEqual, inlineLength, jsonEqual, lineTokens } from './model'
-import { linesIn, readLines } from './read-y'
-import type { DeltaOp, YLine } from './read-y'
+import { deltaBetween, linesIn, readLines } from './read-y'
+import type { YLine } from './read-y'
 import { renderBlocks, renderDoc, renderLeaf, startsGroup } from './render'
 import type { RenderLine } from './render'
 import { NO_LIMITS } from './align'
@@ -28,8 +28,8 @@ interface MirrorLine {
   readonly node: PMNode
   /** The boundary ProseMirror's tree implies for the node (may differ from `y.block`). */
   readonly block: BlockData
-  /** Position before the node in `syncedDoc`. */
-  readonly pos: number
+  /** Position before the node in `syncedDoc` (moved in place when a change before it shifts it). */
+  pos: number
   /**
    * Yjs says something else about this block than what is shown: its container does not fit
    * where peers' concurrent edits put it, or its type cannot hold its content. How such a block
@@ -95,6 +95,26 @@ function diffLimits(lines: readonly PmLine[], total: number, changed: ChangedRan
   return { prefix: tokensBefore(lines, changed.from), suffix: Math.max(0, total - tokensBefore(lines, changed.to)) }
 }
 
+/**
+ * The top-level children in which `a` and `b` differ: both start with the same node objects up to
+ * child `first` and end with them after `oldEnd` (in `a`) and `newEnd` (in `b`). `oldFrom` and
+ * `oldTo` are the positions in `a` before child `first` and child `oldEnd`.
+ */
+function changedChildren(a: PMNode, b: PMNode): { first: number; oldEnd: number; newEnd: number; oldFrom: number; oldTo: number } {
+  let first = 0
+  let oldFrom = 0
+  const shorter = Math.min(a.childCount, b.childCount)
+  while (first < shorter && a.child(first) === b.child(first)) oldFrom += a.child(first++).nodeSize
+  let oldEnd = a.childCount
+  let newEnd = b.childCount
+  let oldTo = a.content.size
+  while (oldEnd > first && newEnd > first && a.child(oldEnd - 1) === b.child(newEnd - 1)) {
+    oldTo -= a.child(--oldEnd).nodeSize
+    newEnd--
+  }
+  return { first, oldEnd, newEnd, oldFrom, oldTo }
+}
+
 /** Where a reading of only the changed lines fits into the binding's state. */
 interface ReadingPatch {
   /** The synced document the reading started from. */
@@ -119,18 +139,21 @@ export interface YjsReading {
 
 export interface BindingOptions {
   /**
-   * After every partial read (and its adoption), also read everything and throw a
-   * `PartialReadMismatchError` if the two differ. For tests: it makes each remote change cost a
-   * full read again.
+   * After every partial read (and its adoption) and every local write, also read and flatten
+   * everything and throw an `IncrementalMismatchError` if the binding's state differs. For tests:
+   * it makes each change cost a full read again.
    */
-  readonly verifyReads?: boolean
+  readonly verify?: boolean
 }
 
-/** A partial read of the content text disagreed with a full read (only with `verifyReads`). */
-export class PartialReadMismatchError extends Error {
+/**
+ * What the binding worked out from the changed lines only disagrees with a full read of Yjs and
+ * the document (only with `verify`).
+ */
+export class IncrementalMismatchError extends Error {
   constructor(readonly what: string) {
-    super(`partial read of the content text differs from a full read: ${what}`)
-    this.name = 'PartialReadMismatchError'
+    super(`the binding's incremental update differs from a full read: ${what}`)
+    this.name = 'IncrementalMismatchError'
   }
 }
 
@@ -157,7 +180,7 @@ export class Binding {
   /** The ProseMirror document that the Yjs content currently describes. */
   syncedDoc: PMNode
 
-  private readonly verifyReads: boolean
+  private readonly verify: boolean
 
   constructor(
     readonly schema: Schema,
@@ -166,7 +189,7 @@ export class Binding {
     options: BindingOptions = {},
   ) {
     this.origin = origin ?? this
-    this.verifyReads = options.verifyReads === true
+    this.verify = options.verify === true
     const lines = readLines(text)
     const doc = renderDoc(schema, lines)
     this.syncedDoc = doc
@@ -188,7 +211,7 @@ export class Binding {
   readYjs(events?: readonly Y.YEvent<Y.AbstractType<unknown>>[]): YjsReading {
     const partial = events === undefined ? null : this.readChanged(events)
     if (partial === null) return this.readAll()
-    if (this.verifyReads) this.verifyReading(partial, this.readAll())
+    if (this.verify) this.verifyReading(partial, this.readAll())
     return partial
   }
 
@@ -242,7 +265,8 @@ export class Binding {
     if (oldLength + changes.lengthChange !== this.text.length) return null
     const from = this.starts[start] as number
     const to = toEnd ? Infinity : (this.starts[end] as number) + endLine.y.length + this.text.length - oldLength
-    const fresh = linesIn(this.text.toDelta() as DeltaOp[], from, to)
+    const ops = deltaBetween(this.text, from, to)
+    const fresh = ops === null ? null : linesIn(ops, from, to, from)
     if (fresh === null) return null
     // The untouched line at the end must still end the range (else the offsets are not where
     // this binding thinks they are).
@@ -285,10 +309,10 @@ export class Binding {
   }
 
   private verifyReading(partial: YjsReading, full: YjsReading): void {
-    if (!partial.doc.eq(full.doc)) throw new PartialReadMismatchError(`document ${JSON.stringify(partial.doc.toJSON())} vs ${JSON.stringify(full.doc.toJSON())}`)
-    if (partial.lines.length !== full.lines.length) throw new PartialReadMismatchError(`${partial.lines.length} lines vs ${full.lines.length}`)
+    if (!partial.doc.eq(full.doc)) throw new IncrementalMismatchError(`document ${JSON.stringify(partial.doc.toJSON())} vs ${JSON.stringify(full.doc.toJSON())}`)
+    if (partial.lines.length !== full.lines.length) throw new IncrementalMismatchError(`${partial.lines.length} lines vs ${full.lines.length}`)
     partial.lines.forEach((line, index) => {
-      if (!sameLineContent(line, full.lines[index] as YLine)) throw new PartialReadMismatchError(`line ${index}`)
+      if (!sameLineContent(line, full.lines[index] as YLine)) throw new IncrementalMismatchError(`line ${index}`)
     })
   }
 
@@ -302,15 +326,24 @@ export class Binding {
       this.adopt(reading.lines, shown)
       return
     }
-    if (!this.verifyReads) return
-    const leaves = flattenDoc(shown)
-    if (leaves.length !== this.mirror.length) throw new PartialReadMismatchError(`${this.mirror.length} mirror lines vs ${leaves.length} leaves`)
+    if (this.verify) this.checkMirror(reading.lines)
+  }
+
+  /** With `verify`: the mirror must equal one built from scratch from `lines` and `syncedDoc`. */
+  private checkMirror(lines: readonly YLine[]): void {
+    const leaves = flattenDoc(this.syncedDoc)
+    if (leaves.length !== this.mirror.length || lines.length !== leaves.length) {
+      throw new IncrementalMismatchError(`${this.mirror.length} mirror lines vs ${leaves.length} leaves and ${lines.length} lines`)
+    }
+    let offset = 0
     leaves.forEach((leaf, index) => {
       const line = this.mirror[index] as MirrorLine
-      const expected = mirrorLine(reading.lines[index] as YLine, leaf)
+      const expected = mirrorLine(lines[index] as YLine, leaf)
       if (line.node !== expected.node || line.pos !== expected.pos || line.stale !== expected.stale || !blockEqual(line.block, expected.block) || !sameLineContent(line.y, expected.y)) {
-        throw new PartialReadMismatchError(`mirror line ${index}`)
+        throw new IncrementalMismatchError(`mirror line ${index}`)
       }
+      if (this.starts[index] !== offset) throw new IncrementalMismatchError(`start of mirror line ${index}: ${this.starts[index]} vs ${offset}`)
+      offset += line.y.length
     })
   }
 
@@ -325,15 +358,12 @@ export class Binding {
     if (leaves.length !== patch.newLineEnd - patch.firstLine) return false
     const mirror = this.mirror
     const posShift = shown.content.size - base.content.size
-    const next = mirror.slice(0, patch.firstLine)
-    leaves.forEach((leaf, index) => next.push(mirrorLine(reading.lines[patch.firstLine + index] as YLine, leaf)))
-    for (let index = patch.oldLineEnd; index < mirror.length; index++) {
-      const line = mirror[index] as MirrorLine
-      next.push(posShift === 0 ? line : { ...line, pos: line.pos + posShift })
-    }
-    this.mirror = next
+    const fresh = leaves.map((leaf, index) => mirrorLine(reading.lines[patch.firstLine + index] as YLine, leaf))
+    const rest = mirror.slice(patch.oldLineEnd)
+    if (posShift !== 0) for (const line of rest) line.pos += posShift
+    this.mirror = mirror.slice(0, patch.firstLine).concat(fresh, rest)
     this.syncedDoc = shown
-    this.reindex()
+    this.reindex(patch.firstLine)
     return true
   }
 
@@ -346,14 +376,15 @@ export class Binding {
     this.reindex()
   }
 
-  private reindex(): void {
-    const starts: number[] = []
-    let offset = 0
-    for (const line of this.mirror) {
-      starts.push(offset)
-      offset += line.y.length
+  /** Recomputes where lines `from` on start in Yjs (those before it are unchanged). */
+  private reindex(from = 0): void {
+    const { mirror, starts } = this
+    starts.length = mirror.length
+    let offset = from === 0 ? 0 : (starts[from - 1] as number) + (mirror[from - 1] as MirrorLine).y.length
+    for (let index = from; index < mirror.length; index++) {
+      starts[index] = offset
+      offset += (mirror[index] as MirrorLine).y.length
     }
-    this.starts = starts
   }
 
   /**
@@ -361,34 +392,65 @@ export class Binding {
    * when known, is the range of `doc` that the transactions since `syncedDoc` touched.
    */
   writeDoc(doc: PMNode, changed: ChangedRange | null = null): void {
-    if (doc === this.syncedDoc) return
-    const next = flattenDoc(doc)
+    const old = this.syncedDoc
+    if (doc === old) return
     const mirror = this.mirror
+    // Top-level children that are the same node objects in both documents hold the same lines;
+    // only the ones between them are flattened, so a keystroke costs its block, not the document.
+    const window = changedChildren(old, doc)
+    const windowStart = this.lineAt((line) => line.pos < window.oldFrom) + 1
+    const windowEnd = this.lineAt((line) => line.pos < window.oldTo) + 1
+    const middle = flattenChildren(doc, window.first, window.newEnd)
+    const middleEnd = windowStart + middle.length
+    const shift = doc.content.size - old.content.size
+    const newLength = mirror.length - (windowEnd - windowStart) + middle.length
+    /** Where line `index` of `doc` starts; past the window, `line` is the mirror's line it is. */
+    const posAt = (index: number, line: MirrorLine): number =>
+      index < windowStart ? line.pos : index < middleEnd ? (middle[index - windowStart] as PmLine).pos : line.pos + shift
+    /** Line `index` of `doc`: the mirror's outside the window (moved by `shift` after it). */
+    const nextLine = (index: number): PmLine => {
+      if (index < windowStart) return mirror[index] as MirrorLine
+      if (index < middleEnd) return middle[index - windowStart] as PmLine
+      const line = mirror[index - middleEnd + windowEnd] as MirrorLine
+      return { node: line.node, block: line.block, pos: line.pos + shift }
+    }
     const same = (line: MirrorLine, leaf: PmLine): boolean => line.node === leaf.node && blockEqual(line.block, leaf.block)
-    let start = 0
-    while (start < mirror.length && start < next.length && same(mirror[start] as MirrorLine, next[start] as PmLine)) start++
+    // The lines before and after the window are the same in both: skip them.
+    let start = windowStart
+    while (start < mirror.length && start < newLength && same(mirror[start] as MirrorLine, nextLine(start))) start++
     let oldEnd = mirror.length
-    let newEnd = next.length
-    while (oldEnd > start && newEnd > start && same(mirror[oldEnd - 1] as MirrorLine, next[newEnd - 1] as PmLine)) {
+    let newEnd = newLength
+    const sameTail = Math.min(mirror.length - windowEnd, oldEnd - start, newEnd - start)
+    oldEnd -= sameTail
+    newEnd -= sameTail
+    while (oldEnd > start && newEnd > start && same(mirror[oldEnd - 1] as MirrorLine, nextLine(newEnd - 1))) {
       oldEnd--
       newEnd--
     }
     // Content after the last boundary (a line without one) must be part of any change that
     // follows it, or new boundaries would end that line instead of their own.
     if (start > 0 && start === oldEnd && (mirror[start - 1] as MirrorLine).y.boundary === null) start--
-    const rebased = (from: number, to: number, lines = mirror.slice(from, to)): MirrorLine[] =>
-      lines.map((line, index) => ({ ...line, pos: (next[index + from + newEnd - oldEnd] as PmLine).pos }))
-    const repairs = (from: number, to: number): MirrorLine[] =>
-      mirror.slice(from, to).map((line) => {
-        if (!line.stale || line.y.boundary === null) return line
+    // Lines whose boundary says something else than what is shown (`stale`) are rewritten by
+    // any local write; the mirror is updated in place.
+    const repair = (from: number, to: number): void => {
+      for (let index = from; index < to; index++) {
+        const line = mirror[index] as MirrorLine
+        if (!line.stale || line.y.boundary === null) continue
         updateBoundary(line.y.boundary, line.y.block ?? line.block, line.block)
-        return { ...line, y: { ...line.y, block: line.block }, stale: false }
-      })
+        mirror[index] = { ...line, y: { ...line.y, block: line.block }, stale: false }
+      }
+    }
+    /** The mirror's lines from `oldEnd` on, moved to where they are in `doc`. */
+    const rest = (): MirrorLine[] => {
+      const lines = mirror.slice(oldEnd)
+      lines.forEach((line, index) => (line.pos = posAt(newEnd + index, line)))
+      return lines
+    }
     if (start === oldEnd && start === newEnd) {
-      this.ydoc.transact(() => {
-        this.mirror = [...repairs(0, start), ...rebased(oldEnd, mirror.length, repairs(oldEnd, mirror.length))]
-      }, this.origin)
+      this.ydoc.transact(() => repair(0, mirror.length), this.origin)
+      this.mirror = mirror.slice(0, start).concat(rest())
       this.syncedDoc = doc
+      if (this.verify) this.checkMirror(readLines(this.text))
       return
     }
     const before: Token[] = []
@@ -398,37 +460,32 @@ export class Binding {
       lineTokens(line.inline, line.block, before)
       if (line.boundary !== null) maps.push(line.boundary)
     }
+    const changedLines: PmLine[] = []
+    for (let index = start; index < newEnd; index++) changedLines.push(nextLine(index))
     const after: Token[] = []
-    for (let index = start; index < newEnd; index++) {
-      const leaf = next[index] as PmLine
-      lineTokens(inlineOf(leaf.node), leaf.block, after)
-    }
-    const limits = changed === null ? NO_LIMITS : diffLimits(next.slice(start, newEnd), after.length, changed)
+    for (const leaf of changedLines) lineTokens(inlineOf(leaf.node), leaf.block, after)
+    const limits = changed === null ? NO_LIMITS : diffLimits(changedLines, after.length, changed)
     const at = start < this.starts.length ? (this.starts[start] as number) : this.text.length
     let written: Y.Map<unknown>[] = []
-    let head: MirrorLine[] = []
-    let tail: MirrorLine[] = []
     this.ydoc.transact(() => {
       written = applyTokenDiff(this.text, at, before, maps, after, limits)
-      head = repairs(0, start)
-      tail = repairs(oldEnd, mirror.length)
+      repair(0, start)
+      repair(oldEnd, mirror.length)
     }, this.origin)
-    const fresh: MirrorLine[] = []
-    for (let index = start; index < newEnd; index++) {
-      const leaf = next[index] as PmLine
+    const fresh = changedLines.map((leaf, index): MirrorLine => {
       const inline = inlineOf(leaf.node)
-      const boundary = written[index - start] ?? null
-      fresh.push({
-        y: { inline, block: leaf.block, boundary, length: inlineLength(inline) + 1 },
+      return {
+        y: { inline, block: leaf.block, boundary: written[index] ?? null, length: inlineLength(inline) + 1 },
         node: leaf.node,
         block: leaf.block,
         pos: leaf.pos,
         stale: false,
-      })
-    }
-    this.mirror = [...head, ...fresh, ...rebased(oldEnd, mirror.length, tail)]
+      }
+    })
+    this.mirror = mirror.slice(0, start).concat(fresh, rest())
     this.syncedDoc = doc
-    this.reindex()
+    this.reindex(start)
+    if (this.verify) this.checkMirror(readLines(this.text))
   }
 
   /** Selection before the latest local change (set by the sync plugin, read by undo). */

@@ -1,4 +1,4 @@
-export { Binding, BindingMismatchError, PartialReadMismatchError } from './binding'
+export { Binding, BindingMismatchError, IncrementalMismatchError } from './binding'
 export type { BindingOptions, RelativeSelection, YjsReading } from './binding'
 export { contentText, findContentText, FRAGMENT_NAME, GENESIS_CLIENT_ID, GENESIS_ORIGIN } from './root'
 export { syncPlugin, syncPluginKey, replaceDocument, REMOTE_META } from './sync-plugin'

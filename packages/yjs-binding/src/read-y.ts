@@ -55,13 +55,73 @@ export function readLines(text: Y.XmlText): YLine[] {
   return linesIn(text.toDelta() as DeltaOp[], 0, Infinity) as YLine[]
 }
 
+/** The formatting attributes in force, as `toDelta` attaches them to an op (none: no key). */
+function withAttributes(op: DeltaOp, attributes: ReadonlyMap<string, unknown>): DeltaOp {
+  if (attributes.size > 0) op.attributes = Object.fromEntries(attributes)
+  return op
+}
+
 /**
- * The lines between Yjs offsets `from` and `to` of a text whose delta is `ops`. Both offsets must
- * fall between lines (at 0, right after a boundary, or at the end). The whole text (from 0 to its
- * end) always has at least one line; a part of it may have none. Null when an offset falls inside
- * a run of text (the caller's idea of where the lines are is wrong).
+ * What `text.toDelta()` holds between Yjs offsets `from` and `to` (`to` may be Infinity), its first
+ * op starting at `from`, read without building the rest: a remote keystroke in a long document
+ * costs the lines around it, not a delta of the whole text. It walks the text's items as `toDelta`
+ * does (Yjs 13's public item fields), with the same ops: runs of text merged until a format
+ * change or an embed. Null when an item spans `from` or `to`, or when `from` (past 0) does not
+ * follow a boundary: the caller's idea of where the lines are is wrong.
  */
-export function linesIn(ops: readonly DeltaOp[], from: number, to: number): YLine[] | null {
+export function deltaBetween(text: Y.XmlText, from: number, to: number): DeltaOp[] | null {
+  const ops: DeltaOp[] = []
+  const attributes = new Map<string, unknown>()
+  let run = ''
+  const endRun = (): void => {
+    if (run.length === 0) return
+    ops.push(withAttributes({ insert: run }, attributes))
+    run = ''
+  }
+  let offset = 0
+  let afterBoundary = true
+  for (let item = text._start; item !== null; item = item.right) {
+    if (item.deleted) continue
+    const content = item.content
+    if (content instanceof Y.ContentFormat) {
+      if (offset >= from) endRun()
+      if (content.value === null) attributes.delete(content.key)
+      else attributes.set(content.key, content.value)
+      continue
+    }
+    let insert: unknown
+    if (content instanceof Y.ContentString) insert = content.str
+    else if (content instanceof Y.ContentType) insert = content.type
+    else if (content instanceof Y.ContentEmbed) insert = content.embed
+    // toDelta shows nothing else (nor do its offsets count it).
+    else continue
+    const at = offset
+    offset += typeof insert === 'string' ? insert.length : 1
+    if (offset <= from) {
+      afterBoundary = insert instanceof Y.Map
+      continue
+    }
+    if (at >= to) break
+    if (at < from || offset > to || (at === from && !afterBoundary)) return null
+    if (typeof insert === 'string') {
+      run += insert
+    } else {
+      endRun()
+      ops.push(withAttributes({ insert }, attributes))
+    }
+  }
+  endRun()
+  return ops
+}
+
+/**
+ * The lines between Yjs offsets `from` and `to` of a text whose delta, from offset `opsStart` on,
+ * is `ops`. Both offsets must fall between lines (at 0, right after a boundary, or at the end).
+ * The whole text (from 0 to Infinity) always has at least one line; a part of it may have none.
+ * Null when an offset falls inside a run of text (the caller's idea of where the lines are is
+ * wrong).
+ */
+export function linesIn(ops: readonly DeltaOp[], from: number, to: number, opsStart = 0): YLine[] | null {
   const lines: YLine[] = []
   let inline: Inline[] = []
   const endLine = (boundary: Y.Map<unknown> | null): void => {
@@ -69,18 +129,14 @@ export function linesIn(ops: readonly DeltaOp[], from: number, to: number): YLin
     lines.push({ inline, block, boundary, length: inlineLength(inline) + (boundary === null ? 0 : 1) })
     inline = []
   }
-  let offset = 0
-  let reachedEnd = true
+  let offset = opsStart
   for (const op of ops) {
     const insert = op.insert
     const length = typeof insert === 'string' ? insert.length : 1
     const at = offset
     offset += length
     if (offset <= from) continue
-    if (at >= to) {
-      reachedEnd = false
-      break
-    }
+    if (at >= to) break
     if (at < from || offset > to) return null
     if (typeof insert === 'string') {
       inline.push({ kind: 'text', text: insert, marks: marksFrom(op.attributes) })
@@ -94,6 +150,6 @@ export function linesIn(ops: readonly DeltaOp[], from: number, to: number): YLin
       inline.push({ kind: 'atom', type: '', attrs: {}, marks: [] })
     }
   }
-  if (inline.length > 0 || (lines.length === 0 && from === 0 && reachedEnd)) endLine(null)
+  if (inline.length > 0 || (lines.length === 0 && from === 0 && to === Infinity)) endLine(null)
   return lines
 }

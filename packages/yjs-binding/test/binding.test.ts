@@ -2,6 +2,7 @@
 import { schema, setHeading, toggleBlockquote, toggleBold, toggleBulletList } from '@collab/editor'
 import { joinBackward, splitBlock } from 'prosemirror-commands'
 import { TextSelection } from 'prosemirror-state'
+import type { Node as PMNode } from 'prosemirror-model'
 import type { Command } from 'prosemirror-state'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
@@ -55,6 +56,17 @@ function blocks(peer: Peer): string[] {
   return result
 }
 
+/** Every textblock with the containers it sits in: `blockquote>paragraph:text`. */
+function outline(peer: Peer): string[] {
+  const result: string[] = []
+  const visit = (node: PMNode, path: string[]): void => {
+    if (node.isTextblock) result.push(`${[...path, node.type.name].join('>')}:${node.textContent}`)
+    else node.forEach((child) => visit(child, node.type.name === 'doc' ? path : [...path, node.type.name]))
+  }
+  visit(peer.view.state.doc, [])
+  return result
+}
+
 function expectConverged(all: readonly Peer[]): void {
   heal(all)
   const first = all[0] as Peer
@@ -64,6 +76,70 @@ function expectConverged(all: readonly Peer[]): void {
     expect(peer.view.state.doc.eq(peer.binding.readYjs().doc)).toBe(true)
   }
 }
+
+describe('a long document', () => {
+  // Every write and read below is checked against a binding built from scratch (`verify`):
+  // the binding flattens only the top-level blocks a change touched and moves the rest.
+  function longDocument(peer: Peer): void {
+    const { view } = peer
+    const paragraph = (text: string) => schema.node('paragraph', null, [schema.text(text)])
+    const item = (text: string) => schema.node('list_item', null, [paragraph(text)])
+    const children = []
+    for (let index = 0; index < 8; index++) {
+      children.push(paragraph(`para${index}`))
+      children.push(schema.node('bullet_list', null, [item(`item${index}a`), item(`item${index}b`), item(`item${index}c`)]))
+      children.push(schema.node('blockquote', null, [paragraph(`quote${index}a`), paragraph(`quote${index}b`)]))
+    }
+    view.dispatch(view.state.tr.replaceWith(0, view.state.doc.content.size, children))
+  }
+
+  it('writes edits anywhere (inside lists and quotes, across blocks) and others see the same', () => {
+    const [a, b] = peers(2) as [Peer, Peer]
+    longDocument(a)
+    deliver(a, [a, b])
+    type(a, 'X', posOf(a, 'para0'))
+    type(a, 'Y', posOf(a, 'item3b', 6))
+    type(a, 'Z', posOf(a, 'quote7b', 7))
+    run(a, splitBlock, posOf(a, 'item5a', 3))
+    run(a, splitBlock, posOf(a, 'quote2a', 2))
+    run(a, joinBackward, posOf(a, 'para4'))
+    run(a, toggleBulletList, posOf(a, 'para6'))
+    run(a, toggleBlockquote, posOf(a, 'para2'))
+    run(a, setHeading(2), posOf(a, 'quote1b'))
+    run(a, toggleBold, posOf(a, 'item6c', 1), posOf(a, 'item6c', 4))
+    // A deletion from inside a list to inside a quote two top-level blocks further on.
+    const { view } = a
+    view.dispatch(view.state.tr.delete(posOf(a, 'item1b', 2), posOf(a, 'quote1a', 3)))
+    deliver(a, [a, b])
+    type(b, 'W', posOf(b, 'para7', 5))
+    run(b, splitBlock, posOf(b, 'item0c', 2))
+    deliver(b, [a, b])
+    expectConverged([a, b])
+    const shown = outline(b)
+    // Typing at the start, inside a list item, at the end of a quote, by both users.
+    expect(shown).toContain('paragraph:Xpara0')
+    expect(shown).toContain('bullet_list>list_item>paragraph:item3bY')
+    expect(shown).toContain('blockquote>paragraph:quote7bZ')
+    expect(shown).toContain('paragraph:para7W')
+    // Splits inside a list item and inside a quote.
+    expect(shown).toContain('bullet_list>list_item>paragraph:ite')
+    expect(shown).toContain('bullet_list>list_item>paragraph:m5a')
+    expect(shown).toContain('blockquote>paragraph:qu')
+    expect(shown).toContain('blockquote>paragraph:ote2a')
+    expect(shown).toContain('bullet_list>list_item>paragraph:it')
+    expect(shown).toContain('bullet_list>list_item>paragraph:em0c')
+    // Wrapped, re-typed, and joined into the quote before it.
+    expect(shown).toContain('bullet_list>list_item>paragraph:para6')
+    expect(shown).toContain('blockquote>paragraph:para2')
+    expect(shown).toContain('blockquote>heading:quote1b')
+    expect(shown).toContain('blockquote>paragraph:para4')
+    // The deletion joined what was left of both ends.
+    expect(shown).toContain('bullet_list>list_item>paragraph:itte1a')
+    expect(shown.join()).not.toContain('item1c')
+    expect(b.view.state.doc.textBetween(0, b.view.state.doc.content.size, '|')).toContain('item6c')
+    expect(shown).toHaveLength(49)
+  })
+})
 
 describe('the content text', () => {
   it('is one Y.XmlText in the prosemirror fragment, shared by replicas that created it apart', () => {

@@ -28,8 +28,8 @@ export function makePeer(name: string, clientId?: number): Peer {
   ydoc.on('update', (update: Uint8Array, origin: unknown) => {
     if (origin !== NETWORK) outbox.push(update)
   })
-  // Every partial read of a remote change is checked against a full read.
-  const binding = bindDoc(ydoc, schema, { verifyReads: true })
+  // Every partial read of a remote change and every write is checked against a full read.
+  const binding = bindDoc(ydoc, schema, { verify: true })
   const undoManager = createUndoManager(binding)
   const state = EditorState.create({
     schema,
