@@ -2,7 +2,8 @@
 // a browser. A writer binding types into the middle of automerge-paper's final text (one
 // paragraph per line), `--copies` times over; a reader binding on a second Y.Doc receives each
 // update and renders it as the sync plugin does (partial read inside the Yjs observer, then
-// adoption). Measured per keystroke: the writer's `writeDoc` (ProseMirror → Yjs, the Yjs
+// adoption). Measured: the writer's `writeDoc` of the whole text into the empty document (a
+// paste), then per keystroke the writer's `writeDoc` (ProseMirror → Yjs, the Yjs
 // transaction included) and the reader's read + adopt (Yjs → ProseMirror document, Yjs' event
 // delta included). The view (DOM) is not part of it; scenario 7 measures that in Chromium.
 //
@@ -48,6 +49,8 @@ interface SizeResult {
   copies: number
   characters: number
   paragraphs: number
+  /** Writer: `writeDoc` of the whole document into an empty one (a paste), ms. */
+  paste: number
   /** Writer: `writeDoc` of one keystroke, ms. */
   write: Percentiles
   /** Reader: partial read + adoption of one remote keystroke, ms. */
@@ -74,7 +77,9 @@ function measure(copies: number, paperText: string): SizeResult {
   const readerDoc = new Y.Doc()
   const writer = bindDoc(writerDoc, schema)
   const reader = bindDoc(readerDoc, schema)
-  writer.writeDoc(doc)
+  const pasteStarted = performance.now()
+  writer.writeDoc(doc, { from: 0, to: doc.content.size })
+  const paste = performance.now() - pasteStarted
   Y.applyUpdate(readerDoc, Y.encodeStateAsUpdate(writerDoc))
   const initial = reader.readYjs()
   reader.adoptReading(initial, initial.doc)
@@ -115,7 +120,7 @@ function measure(copies: number, paperText: string): SizeResult {
   if (!reader.syncedDoc.eq(state.doc) || !writer.syncedDoc.eq(state.doc)) {
     throw new Error(`copies ${copies}: the bindings do not hold the writer's document after ${warmup + keystrokes} keystrokes`)
   }
-  return { copies, characters: text.length, paragraphs: lines.length, write: percentiles(writes), read: percentiles(reads), fullReads }
+  return { copies, characters: text.length, paragraphs: lines.length, paste, write: percentiles(writes), read: percentiles(reads), fullReads }
 }
 
 const paperText = loadTrace('automerge-paper').endContent
@@ -123,7 +128,7 @@ const results = copiesList.map((copies) => measure(copies, paperText))
 const ms = (value: number) => value.toFixed(3)
 for (const result of results) {
   console.log(
-    `${result.characters} characters, ${result.paragraphs} paragraphs: write p50 ${ms(result.write.p50)} ms, p99 ${ms(result.write.p99)} ms; ` +
+    `${result.characters} characters, ${result.paragraphs} paragraphs: paste ${result.paste.toFixed(1)} ms; keystroke write p50 ${ms(result.write.p50)} ms, p99 ${ms(result.write.p99)} ms; ` +
       `remote read + adopt p50 ${ms(result.read.p50)} ms, p99 ${ms(result.read.p99)} ms (${result.fullReads} full reads)`,
   )
 }

@@ -44,10 +44,20 @@ export function updateBoundary(map: Y.Map<unknown>, from: BlockData, to: BlockDa
   if (!jsonEqual(from.path, to.path)) map.set(BOUNDARY_KEYS.path, to.path)
 }
 
+/** One step of a Yjs text delta (`Y.Text.applyDelta`). */
+type DeltaStep =
+  | { retain: number; attributes?: Record<string, unknown> }
+  | { delete: number }
+  | { insert: string | object; attributes: Record<string, unknown> }
+
 /**
  * Rewrites `before` (the tokens at `[at, at + before.length)` in `text`, with `maps` the boundary
  * maps among them in order) into `after`. Must run inside a transaction. Returns the boundary
  * maps of `after`, in order: kept ones and newly inserted ones.
+ *
+ * The text changes are one delta, applied in one walk of the text: Yjs finds the position of an
+ * insert that carries formatting, or of a format, by walking the text from its start, so one call
+ * per run would cost a paste of many lines a walk per line.
  */
 export function applyTokenDiff(
   text: Y.XmlText,
@@ -66,14 +76,23 @@ export function applyTokenDiff(
     return [...kept, ...applyTokenDiff(text, end, [], [], after.slice(-1))]
   }
   const result: Y.Map<unknown>[] = []
+  const delta: DeltaStep[] = []
+  const retain = (length: number, attributes: Record<string, unknown> | null = null): void => {
+    if (length === 0) return
+    const last = delta.at(-1)
+    if (attributes === null && last !== undefined && 'retain' in last && last.attributes === undefined) last.retain += length
+    else delta.push(attributes === null ? { retain: length } : { retain: length, attributes })
+  }
+  retain(at)
   let mapIndex = 0
-  // Formats or updates kept positions [from, to) of `before` (aligned with `after` at `shift`).
-  const keep = (from: number, to: number, shift: number, position: number): void => {
-    let runStart = -1
+  // Kept positions [from, to) of `before` (aligned with `after` at `shift`): runs that need the
+  // same formatting change become one formatting retain; boundary keys are set on their maps.
+  const keep = (from: number, to: number, shift: number): void => {
+    let runStart = from
     let runChanges: Record<string, unknown> | null = null
     const flush = (end: number): void => {
-      if (runChanges !== null && Object.keys(runChanges).length > 0) text.format(position + runStart - from, end - runStart, runChanges)
-      runStart = -1
+      retain(end - runStart, runChanges !== null && Object.keys(runChanges).length > 0 ? runChanges : null)
+      runStart = end
       runChanges = null
     }
     for (let index = from; index < to; index++) {
@@ -87,30 +106,23 @@ export function applyTokenDiff(
         continue
       }
       const changes = marksEqual(tokenMarks(old), tokenMarks(next)) ? null : markChanges(tokenMarks(old), tokenMarks(next))
-      if (runChanges !== null && changes !== null && jsonEqual(changes, runChanges)) continue
+      if (changes === runChanges || (changes !== null && runChanges !== null && jsonEqual(changes, runChanges))) continue
       flush(index)
-      if (changes !== null) {
-        runStart = index
-        runChanges = changes
-      }
+      runChanges = changes
     }
     flush(to)
   }
-
-  let position = at
   const insert = (from: number, to: number): void => {
     let index = from
     while (index < to) {
       const token = after[index] as Token
       if (token.kind === 'boundary') {
         const map = boundaryFor(token.block)
-        text.insertEmbed(position, map, {})
+        delta.push({ insert: map, attributes: {} })
         result.push(map)
-        position++
         index++
       } else if (token.kind === 'atom') {
-        text.insertEmbed(position, { type: token.type, attrs: token.attrs }, marksToAttributes(token.marks))
-        position++
+        delta.push({ insert: { type: token.type, attrs: token.attrs }, attributes: marksToAttributes(token.marks) })
         index++
       } else {
         let chars = token.char
@@ -121,21 +133,23 @@ export function applyTokenDiff(
           chars += next.char
           end++
         }
-        text.insert(position, chars, marksToAttributes(token.marks))
-        position += chars.length
+        delta.push({ insert: chars, attributes: marksToAttributes(token.marks) })
         index = end
       }
     }
   }
   for (const segment of align(before, after, limits)) {
     if (segment.keep) {
-      keep(segment.oldFrom, segment.oldFrom + segment.length, segment.newFrom - segment.oldFrom, position)
-      position += segment.length
+      keep(segment.oldFrom, segment.oldFrom + segment.length, segment.newFrom - segment.oldFrom)
       continue
     }
     for (let index = segment.oldFrom; index < segment.oldTo; index++) if ((before[index] as Token).kind === 'boundary') mapIndex++
-    if (segment.oldTo > segment.oldFrom) text.delete(position, segment.oldTo - segment.oldFrom)
+    if (segment.oldTo > segment.oldFrom) delta.push({ delete: segment.oldTo - segment.oldFrom })
     insert(segment.newFrom, segment.newTo)
   }
+  // A plain retain at the end changes nothing.
+  const last = delta.at(-1)
+  if (last !== undefined && 'retain' in last && last.attributes === undefined) delta.pop()
+  if (delta.length > 0) text.applyDelta(delta)
   return result
 }
