@@ -206,7 +206,10 @@ export const browserScenario: Scenario = {
       convergence: [],
       pressure: {},
       failures: [],
-      notes: ['Only ours: the web app speaks to our relay; the peers have no equivalent front end here.'],
+      notes: [
+        'Only ours: the web app speaks to our relay; the peers have no equivalent front end here.',
+        "In the ~100k-character document, every keystroke used to cost the editor's Yjs binding work in proportion to the whole document (flattening and diffing every block, a delta of the whole text for every remote one); since 4118c13 and 0f8f146 it costs the changed block (bench/src/micro/binding-keystroke.ts measures the binding alone: 0.22 ms per local keystroke there instead of 0.90–1.5). Measured outside this report at 4118c13, two runs of this scenario alternating with the build before it: keystroke → remote paint p99 108 and 160 ms before, 59 and 60 ms after; p50 17.2 and 21.1 ms before, 16.2 and 18.4 after; local keystroke → paint p50 13.0 and 15.4 ms before, 12.0 and 12.4 after. What is left between this document and the empty one is mostly ProseMirror's view and the browser's layout on a machine where five renderers share two cores.",
+      ],
       wallSeconds: 0,
       raw: {},
     }
