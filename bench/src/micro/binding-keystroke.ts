@@ -21,11 +21,8 @@ import { EditorState } from 'prosemirror-state'
 import * as Y from 'yjs'
 import { RESULTS_DIR } from '../paths'
 import { loadTrace } from '../traces/trace'
-
-function argument(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`)
-  return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback
-}
+import { argument } from '../util/cli'
+import { percentile } from '../util/stats'
 
 function positiveInteger(name: string, raw: string): number {
   const value = Number(raw)
@@ -60,9 +57,7 @@ interface SizeResult {
 }
 
 function percentiles(samples: readonly number[]): Percentiles {
-  const sorted = [...samples].sort((a, b) => a - b)
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] as number
-  return { p50: at(0.5), p99: at(0.99) }
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99) }
 }
 
 function measure(copies: number, paperText: string): SizeResult {

@@ -24,13 +24,9 @@ import { buildBenchServers } from '../servers/build-servers'
 import { createDataDir, removeDataDir, RunningServer } from '../servers/server-process'
 import { PEER_IDS, SERVERS, SERVER_IDS, type ServerId, type ServerSpec } from '../servers/server-spec'
 import { freePort } from '../util/ports'
+import { argument } from '../util/cli'
 import { readTexts } from '../wire/doc-client'
 import { DIALECTS } from '../wire/dialect'
-
-function argument(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`)
-  return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback
-}
 
 const rooms = Number(argument('rooms', '1000'))
 const hz = Number(argument('hz', '5'))

@@ -412,7 +412,7 @@ export class Binding {
       if (index < windowStart) return mirror[index] as MirrorLine
       if (index < middleEnd) return middle[index - windowStart] as PmLine
       const line = mirror[index - middleEnd + windowEnd] as MirrorLine
-      return { node: line.node, block: line.block, pos: line.pos + shift }
+      return { node: line.node, block: line.block, pos: posAt(index, line) }
     }
     const same = (line: MirrorLine, leaf: PmLine): boolean => line.node === leaf.node && blockEqual(line.block, leaf.block)
     // The lines before and after the window are the same in both: skip them.
