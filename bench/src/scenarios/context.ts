@@ -11,6 +11,7 @@ import type { ConvergenceCheck, ScenarioReport } from '../report/report-types'
 import { freePort } from '../util/ports'
 import { cpuStallMicros, waitForQuiet } from '../util/cpu-pressure'
 import { progress } from '../util/progress'
+import { turnOrder } from '../util/turn-order'
 import { readTexts } from '../wire/doc-client'
 import { DIALECTS } from '../wire/dialect'
 
@@ -142,7 +143,8 @@ export function stallMeter(): { share(): number | null; totals(): { stalledMs: n
 /**
  * Interleaved runs for latency- and time-sensitive scenarios on a shared machine: every server is
  * started up front, then each round runs every case on every server in turn, so a burst of load
- * from other jobs hits all servers alike instead of one server's whole run. A server that fails a
+ * from other jobs hits all servers alike instead of one server's whole run. The turn order rotates
+ * from case to case (and round to round), so no server always goes first. A server that fails a
  * case is recorded and skipped from then on.
  */
 export async function runInterleaved<C>(
@@ -166,8 +168,8 @@ export async function runInterleaved<C>(
     for (let round = 0; round < options.rounds; round++) {
       const quiet = await waitForQuiet(context.config.quietThreshold, context.config.quietMaxWaitMs)
       progress(`scenario ${report.id}: round ${round + 1}/${options.rounds} (CPU pressure ${formatPressure(quiet.pressure)}${quiet.waitedMs > 1_000 ? ` after waiting ${(quiet.waitedMs / 1000).toFixed(0)} s` : ''})`)
-      for (const item of options.cases) {
-        for (const session of managed) {
+      for (const [index, item] of options.cases.entries()) {
+        for (const session of turnOrder(managed, round * options.cases.length + index)) {
           if (failed.has(session.spec.id)) continue
           const stall = stallMeter()
           try {

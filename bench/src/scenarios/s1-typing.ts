@@ -61,7 +61,7 @@ export const typingScenario: Scenario = {
         `${TYPISTS} typists replay seph-blog1 (each into its own Y.Text, one update per trace transaction) with keystroke gaps uniform in ${KEY_INTERVAL_MS[0]}–${KEY_INTERVAL_MS[1]} ms (≈12 keys/s each, seed ${SEED}) for ${size.typingS} s: ${offsets.map((o) => o.length).join(' + ')} updates.`,
         `N ∈ {${size.clients.join(', ')}} clients on one document (the typists included); latency = arrival at each other client − send, over every (update, receiver) pair.`,
         'Server CPU = user + system CPU of the server process (all its threads, to the microsecond: `process.cpuUsage()` read by the probe inside each server) from just before the typing window to just after it ÷ that time; event-loop delay from the same probe.',
-        `All servers run at once (idle but one); ${size.rounds} round(s), each running every N on every server in turn; each server's figures come from its round with the lowest p99 (its least disturbed run on this shared machine).`,
+        `All servers run at once (idle but one); ${size.rounds} round(s), each running every N on every server in turn (the order rotating from one N to the next, so no server always goes first); each server's figures come from its round with the lowest p99 (its least disturbed run on this shared machine).`,
         'Clients offer permessage-deflate as browsers do; only **ours (WS_COMPRESSION=awareness)** accepts it (an extra column). The typists\' updates are below the load clients\' 1 KiB compression threshold, so they travel uncompressed even there; browsers would compress each one.',
       ],
       tables: [],

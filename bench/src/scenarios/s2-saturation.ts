@@ -64,7 +64,7 @@ export const saturationScenario: Scenario = {
         'updates/s = updates the tracker received in the window ÷ window; deliveries/s = updates received by all receivers in the window ÷ window.',
         `Then, on fresh documents, open loop at ${LOAD_FRACTIONS.map((f) => `${f * 100}%`).join(' and ')} of that server's own closed-loop rate for ${size.openS} s each; latency = arrival − scheduled send time (late sends count).`,
         `Each server first runs one unmeasured closed loop (N=1, ${size.closedS} s, its own document), so every figure is taken after the JIT has warmed up and, in ours, after its first compaction (the first one in a process deoptimizes hot code shared with the encoder: a one-time cost, 100–200 ms of slow delivery at the start of whichever window it lands in).`,
-        `All servers run at once (idle but one); each case runs on every server in turn (${size.rounds} round(s); with several, the round with the highest updates/s counts).`,
+        `All servers run at once (idle but one); each case runs on every server in turn, the order rotating from case to case (${size.rounds} round(s); with several, the round with the highest updates/s counts).`,
         `Ours runs with \`${Object.entries(RELAY_ENV).map(([k, v]) => `${k}=${v}`).join(' ')}\` (if the relay has such a per-connection rate limit, it would otherwise close the writer).`,
         'Clients offer permessage-deflate as browsers do; only **ours (WS_COMPRESSION=awareness)** accepts it (an extra column). The writer\'s updates (~30 bytes) are below the load clients\' 1 KiB compression threshold, so they travel uncompressed even there; a browser would compress each one, and inflating costs the relay 35–40 µs per message.',
       ],

@@ -58,7 +58,7 @@ export const coldLoadScenario: Scenario = {
       title: this.title,
       setup: [
         `Documents: automerge-paper replayed in full (${endContent.length.toLocaleString('en-US')} chars, one update per edit); ${size.copies.map((c) => `×${c}: ${(docs.get(c)!.state.byteLength / 1024).toFixed(0)} KiB encoded state`).join(', ')} (×10 = ten independent replays in ten texts).`,
-        `A holder uploads the state as one sync step 2 and stays connected. Then ${size.joiners.join(' and ')} fresh clients (empty state vector) connect at once; time = connect start → server's sync step 2 received; bytes = what the joiner received until then. Each case ${size.repeats}× (all joiners of all repeats pooled); all servers run at once and every case runs on each in turn, ${size.rounds} round(s), each case keeping its fastest round.`,
+        `A holder uploads the state as one sync step 2 and stays connected. Then ${size.joiners.join(' and ')} fresh clients (empty state vector) connect at once; time = connect start → server's sync step 2 received; bytes = what the joiner received until then. Each case ${size.repeats}× (all joiners of all repeats pooled); all servers run at once and every case runs on each in turn (the order rotating from case to case), ${size.rounds} round(s), each case keeping its fastest round.`,
         `From storage (ours only; the peers keep no store to reload from): the holder leaves, the relay unloads the room (\`ROOM_UNLOAD_DELAY_MS=${RELAY_ENV.ROOM_UNLOAD_DELAY_MS}\` so it happens at once), then the joiners connect; ours reloads from SQLite, ours (no persistence) from its in-memory store (snapshot + log, no disk).`,
       ],
       tables: [],

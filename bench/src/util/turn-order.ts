@@ -1,0 +1,11 @@
+/**
+ * The order in which the servers take turn `turn` of an interleaved scenario: the list rotated by
+ * `turn`, so over as many turns as there are servers each one goes first once, and no server
+ * always runs right after the same neighbour or right after the load workers went idle.
+ */
+export function turnOrder<T>(servers: readonly T[], turn: number): T[] {
+  if (!Number.isInteger(turn) || turn < 0) throw new RangeError(`turn must be a non-negative integer, got ${turn}`)
+  if (servers.length === 0) return []
+  const start = turn % servers.length
+  return [...servers.slice(start), ...servers.slice(0, start)]
+}
