@@ -11,12 +11,6 @@ export interface Timers {
   clearTimeout(handle: TimerHandle): void
   setInterval(callback: () => void, intervalMs: number): TimerHandle
   clearInterval(handle: TimerHandle): void
-  /**
-   * Runs `callback` once this turn of the event loop has handled its I/O (Node's setImmediate):
-   * later than the current callback, without a wake-up of its own.
-   */
-  setImmediate(callback: () => void): TimerHandle
-  clearImmediate(handle: TimerHandle): void
 }
 
 /** The process clock and Node timers. Timers are unref'd: they never keep the process alive. */
@@ -26,6 +20,4 @@ export const realTimers: Timers = {
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
   setInterval: (callback, intervalMs) => setInterval(callback, intervalMs).unref(),
   clearInterval: (handle) => clearInterval(handle as ReturnType<typeof setInterval>),
-  setImmediate: (callback) => setImmediate(callback).unref(),
-  clearImmediate: (handle) => clearImmediate(handle as ReturnType<typeof setImmediate>),
 }

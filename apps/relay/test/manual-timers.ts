@@ -28,13 +28,6 @@ export class ManualTimers implements Timers {
   clearInterval(handle: TimerHandle): void {
     this.scheduled.delete(handle as number)
   }
-  /** Due at once: runs at the next {@link advance}, even `advance(0)`. */
-  setImmediate(callback: () => void): TimerHandle {
-    return this.add(callback, 0, null)
-  }
-  clearImmediate(handle: TimerHandle): void {
-    this.scheduled.delete(handle as number)
-  }
   /** Timers still pending. */
   get pending(): number {
     return this.scheduled.size

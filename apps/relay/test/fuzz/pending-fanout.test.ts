@@ -21,24 +21,8 @@ afterEach(async () => {
   cleanup = []
 })
 
-/**
- * Makes the relay's flush clock tick once, on another document. The clock flushes a write at
- * once when it has been quiet for a whole window; after this tick, writes wait for the next one.
- */
-async function tickFlushClock(relay: RelayProcess, docId: string): Promise<void> {
-  const primer = new SimClient({ label: 'primer', serverUrl: relay.syncUrl, docId })
-  try {
-    await waitFor(() => primer.synced, { timeoutMs: 10_000, message: 'primer synced' })
-    primer.text.insert(0, 'tick')
-    await waitFor(async () => (await storedStats(relay.dataDir, docId)).logEntries > 0, { timeoutMs: 10_000, message: 'the primer write is stored' })
-  } finally {
-    primer.destroy()
-  }
-}
-
 /** Two synced replicas holding `hello` (typed by B) that the relay never stored. */
 async function lostHello(relay: RelayProcess, docId: string): Promise<{ aDoc: Y.Doc; bDoc: Y.Doc }> {
-  await tickFlushClock(relay, `${docId}-primer`)
   const a = new SimClient({ label: 'a', serverUrl: relay.syncUrl, docId })
   const b = new SimClient({ label: 'b', serverUrl: relay.syncUrl, docId })
   try {
