@@ -88,44 +88,64 @@ test('a user who leaves disappears from the others’ presence bar', async ({ pe
   await expect(stays!.page.getByTestId('presence-user')).toHaveText('Stays')
 })
 
-test.describe('with WS_COMPRESSION=awareness', () => {
-  test.use({ relayPerTest: true, relayEnv: { WS_COMPRESSION: 'awareness' } })
+/** The extensions Chromium itself negotiates with the relay at `baseUrl`. */
+function negotiatedExtensions(page: Page, baseUrl: string, docId: string): Promise<string> {
+  return page.evaluate(
+    (url) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = new WebSocket(url)
+        socket.onopen = () => {
+          resolve(socket.extensions)
+          socket.close()
+        }
+        socket.onerror = () => reject(new Error(`WebSocket to ${url} failed`))
+      }),
+    `${baseUrl.replace(/^http/, 'ws')}/sync/${docId}-probe`,
+  )
+}
+
+/** Both pages type; each sees the other's named cursor, presence and text. */
+async function cursorsCrossBothWays(a: Page, b: Page): Promise<void> {
+  await setUserName(a, 'Alice Wire')
+  await setUserName(b, 'Bob Wire')
+  await focusEnd(a)
+  await a.keyboard.type('Presence crosses. ')
+  await focusEnd(b)
+  await b.keyboard.type('Still here.')
+  await expect(editor(b).locator('.ProseMirror-yjs-cursor', { hasText: 'Alice Wire' })).toBeVisible()
+  await expect(editor(a).locator('.ProseMirror-yjs-cursor', { hasText: 'Bob Wire' })).toBeVisible()
+  await expect(a.getByTestId('presence-user')).toHaveCount(2)
+  await expect(editor(b)).toContainText('Presence crosses.')
+  await expect(editor(a)).toContainText('Still here.')
+}
+
+test.describe('awareness compression (WS_COMPRESSION=awareness, the default)', () => {
+  // A relay of the test's own, with no extra settings: what `pnpm start` runs.
+  test.use({ relayPerTest: true })
 
   test('Chromium negotiates permessage-deflate and remote cursors still arrive', async ({ peers, docId, relay }) => {
     const [alice, bob] = await peers.open(2)
-    const a = alice!.page
-    const b = bob!.page
-    await openDoc(a, docId)
-    await openDoc(b, docId)
-    // What the browser itself negotiates with this relay.
-    const extensions = await a.evaluate(
-      (url) =>
-        new Promise<string>((resolve, reject) => {
-          const socket = new WebSocket(url)
-          socket.onopen = () => {
-            resolve(socket.extensions)
-            socket.close()
-          }
-          socket.onerror = () => reject(new Error(`WebSocket to ${url} failed`))
-        }),
-      `${relay.baseUrl.replace(/^http/, 'ws')}/sync/${docId}-probe`,
-    )
+    await openDoc(alice!.page, docId)
+    await openDoc(bob!.page, docId)
+    const extensions = await negotiatedExtensions(alice!.page, relay.baseUrl, docId)
     expect(extensions).toContain('permessage-deflate')
     expect(extensions).toContain('server_no_context_takeover')
     // Each message the browser sends stands alone, so the relay can inflate it inline.
     expect(extensions).toContain('client_no_context_takeover')
+    // Cursor moves reach the other page only through the relay's compressed awareness frames,
+    // and every keystroke the browser sends arrives compressed.
+    await cursorsCrossBothWays(alice!.page, bob!.page)
+  })
+})
 
-    await setUserName(a, 'Alice Deflate')
-    await setUserName(b, 'Bob Deflate')
-    await focusEnd(a)
-    await a.keyboard.type('Compressed presence. ')
-    await focusEnd(b)
-    await b.keyboard.type('Still here.')
-    // Cursor moves reach the other page only through the relay's compressed awareness frames.
-    await expect(editor(b).locator('.ProseMirror-yjs-cursor', { hasText: 'Alice Deflate' })).toBeVisible()
-    await expect(editor(a).locator('.ProseMirror-yjs-cursor', { hasText: 'Bob Deflate' })).toBeVisible()
-    await expect(a.getByTestId('presence-user')).toHaveCount(2)
-    await expect(editor(b)).toContainText('Compressed presence.')
-    await expect(editor(a)).toContainText('Still here.')
+test.describe('with WS_COMPRESSION=off', () => {
+  test.use({ relayPerTest: true, relayEnv: { WS_COMPRESSION: 'off' } })
+
+  test('Chromium connects uncompressed and remote cursors arrive', async ({ peers, docId, relay }) => {
+    const [alice, bob] = await peers.open(2)
+    await openDoc(alice!.page, docId)
+    await openDoc(bob!.page, docId)
+    expect(await negotiatedExtensions(alice!.page, relay.baseUrl, docId)).toBe('')
+    await cursorsCrossBothWays(alice!.page, bob!.page)
   })
 })

@@ -69,9 +69,10 @@ describe('loadConfig', () => {
     expect((error as Error).message).toBe(message)
   })
 
-  it('reads WS_COMPRESSION (off by default)', () => {
-    expect(loadConfig({}).compression).toBe('off')
-    expect(loadConfig({ WS_COMPRESSION: ' Awareness ' }).compression).toBe('awareness')
+  it('reads WS_COMPRESSION (awareness by default)', () => {
+    expect(loadConfig({}).compression).toBe('awareness')
+    expect(loadConfig({ WS_COMPRESSION: ' Off ' }).compression).toBe('off')
+    expect(loadConfig({ WS_COMPRESSION: 'awareness' }).compression).toBe('awareness')
   })
 
   it('reads PERSISTENCE (on by default, case and spaces ignored)', () => {

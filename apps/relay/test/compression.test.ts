@@ -50,7 +50,7 @@ function presence(clientId: number, position: number): string {
   return JSON.stringify({ user: { name: `User ${clientId}`, color: '#30bced' }, cursor: { anchor: at(0), head: at(1) } })
 }
 
-describe('permessage-deflate for awareness (WS_COMPRESSION=awareness)', () => {
+describe('permessage-deflate for awareness (WS_COMPRESSION=awareness, the default)', () => {
   const relays = useRelayPerTest()
 
   async function wire(docId: string, options: ClientOptions): Promise<WireClient> {
@@ -158,9 +158,13 @@ describe('permessage-deflate for awareness (WS_COMPRESSION=awareness)', () => {
     expect(state.logEntries).toBe(0)
   })
 
-  it('by default (WS_COMPRESSION=off) nothing is negotiated', async () => {
+  it('is on by default', async () => {
     await relays.start()
-    const client = await wire('deflate-off', {})
-    expect(client.socket.extensions).toBe('')
+    expect((await wire('deflate-default', {})).socket.extensions).toContain('permessage-deflate')
+  })
+
+  it('WS_COMPRESSION=off negotiates nothing', async () => {
+    await relays.start({ config: { compression: 'off' } })
+    expect((await wire('deflate-off', {})).socket.extensions).toBe('')
   })
 })

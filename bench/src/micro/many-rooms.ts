@@ -7,6 +7,8 @@
 //     [--rounds 2] [--servers ours,ours-memory,y-websocket,hocuspocus]
 //     [--relay <another checkout with apps/relay/dist, for "ours">] [--profile <dir>] [--out <file>]
 //     [--database-url <postgres://…>: "ours" stores in that PostgreSQL database instead of SQLite]
+//     [--client-deflate-threshold <bytes>: the writers compress (permessage-deflate, where the server
+//      accepts it) every message of at least this size; default 1024 as ws, 0 as a browser]
 //
 // Measured over the window: server CPU per update (the probe's process.cpuUsage), event-loop
 // delay p99 and max (the probe's histogram). Afterwards 20 of the documents are read back by a
@@ -39,8 +41,12 @@ const outFile = argument('out', join(RESULTS_DIR, 'micro-many-rooms.json'))
 const databaseUrl = argument('database-url', '')
 /** V8 CPU profiles of our relay (ours, ours-memory) go here when given. */
 const profileDir = argument('profile', '')
+const clientDeflateThreshold = Number(argument('client-deflate-threshold', '1024'))
 const CHECKED_DOCUMENTS = 20
 
+if (!Number.isInteger(clientDeflateThreshold) || clientDeflateThreshold < 0) {
+  throw new Error(`--client-deflate-threshold: expected a whole number of bytes ≥ 0, got ${JSON.stringify(argument('client-deflate-threshold', ''))}`)
+}
 for (const id of serverIds) {
   if (!SERVER_IDS.includes(id)) throw new Error(`--servers: unknown server ${JSON.stringify(id)} (one of ${SERVER_IDS.join(', ')})`)
 }
@@ -76,7 +82,7 @@ async function run(spec: ServerSpec, round: number) {
     for (let index = 0; index < rooms; index++) {
       const docId = `many-rooms-${round}-${index}`
       const doc = new Y.Doc()
-      const socket = new WebSocket(dialect.url(server.wsBase, docId))
+      const socket = new WebSocket(dialect.url(server.wsBase, docId), { perMessageDeflate: { threshold: clientDeflateThreshold } })
       await new Promise((opened, failed) => {
         socket.once('open', opened)
         socket.once('error', failed)
@@ -153,6 +159,7 @@ const summary = {
   rooms,
   hz,
   seconds,
+  clientDeflateThreshold,
   rounds,
   pinned: pinningAvailable(),
   best: Object.fromEntries(best),

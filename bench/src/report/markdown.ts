@@ -24,6 +24,12 @@ const RETIRED_SERVERS: readonly { id: string; label: string; after: ServerId; no
     after: 'ours-memory',
     note: 'Sections run before the relay had `PERSISTENCE=off` show **ours (tmpfs)** where later runs show ours (no persistence): the relay as shipped with `DATA_DIR` on tmpfs (no disk, the same storage work).',
   },
+  {
+    id: 'ours-compressed',
+    label: 'ours (WS_COMPRESSION=awareness)',
+    after: 'ours-memory',
+    note: 'Sections run before the relay compressed presence by default show **ours (WS_COMPRESSION=awareness)**: the relay with that setting, then opt-in; their **ours** ran without it.',
+  },
 ]
 const COLUMN_ORDER: readonly string[] = SERVER_IDS.flatMap((id) => [id, ...RETIRED_SERVERS.filter((r) => r.after === id).map((r) => r.id)])
 

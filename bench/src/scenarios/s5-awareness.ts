@@ -17,7 +17,7 @@ const SIZES: Record<SizeName, { clients: number[]; durationS: number }> = {
 }
 const HZ: [number, number] = [10, 30]
 const SEED = 0xa3a3
-const SERVERS_RUN: ServerId[] = ['ours', 'ours-compressed', 'y-websocket', 'hocuspocus', 'ws-floor']
+const SERVERS_RUN: ServerId[] = ['ours', 'ours-uncompressed', 'y-websocket', 'hocuspocus', 'ws-floor']
 const CONVERGE_TIMEOUT_MS = 10_000
 
 interface AwarenessCase {
@@ -43,7 +43,7 @@ export const awarenessScenario: Scenario = {
       setup: [
         `N ∈ {${size.clients.join(', ')}} clients on one document, each sending its own awareness state (y-prosemirror-like: name, colour, anchor/head relative positions; ~230 bytes of JSON) at a rate drawn uniformly from ${HZ[0]}–${HZ[1]} Hz (seed ${SEED}), for ${size.durationS} s.`,
         'in = bytes/frames the clients sent; out = bytes/frames the clients received (including what arrived after the movement stopped), both per second of movement; bytes are counted on the TCP sockets (WebSocket framing and compression included); server syscall bytes written (/proc/<pid>/io wchar) as a cross-check.',
-        'Clients offer permessage-deflate as browsers do. Ours as shipped, y-websocket and Hocuspocus do not accept it; **ours (WS_COMPRESSION=awareness)** — the relay with that opt-in — does, and sends each coalesced awareness frame compressed once per room (an extra column, not the one the ratios use). The clients\' own states (~230 bytes) are below their 1 KiB compression threshold and go uncompressed (a browser would compress them, so bytes in would shrink too, and the relay would inflate each: 35–40 µs of relay CPU per message).',
+        'Clients offer permessage-deflate as browsers do. Ours as shipped accepts it and sends each coalesced awareness frame compressed, once per room (`WS_COMPRESSION=awareness`, its default); y-websocket and Hocuspocus do not accept it; **ours (WS_COMPRESSION=off)** — the relay with its compression turned off — shows what compression saves (an extra column, not the one the ratios use). The clients\' own states (~230 bytes) are below their 1 KiB compression threshold and go uncompressed (a browser would compress them, so bytes in would shrink too).',
         'Ours as shipped coalesces presence per room and flushes it every 50 ms (`AWARENESS_FLUSH_MS`) in rooms of up to 10 people; in larger rooms every states ÷ 200 seconds (`AWARENESS_MAX_STATES_PER_SECOND`; 250 ms at N=50, 1 s at N=200), so no connection receives more than 200 states per second. The peers relay every message at once. What that costs in freshness shows in "last states seen after".',
         `Converged = an observer client has seen every client's last clock; time counted from the end of the movement (up to ${CONVERGE_TIMEOUT_MS / 1000} s).`,
       ],

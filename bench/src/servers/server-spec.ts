@@ -6,7 +6,7 @@ import { BENCH_DIR, REPO_DIR } from '../paths'
 import { builtServer } from './build-servers'
 import { shippedRelayNodeFlags } from './shipped-node-flags'
 
-export const SERVER_IDS = ['ours', 'ours-memory', 'ours-compressed', 'y-websocket', 'hocuspocus', 'ws-floor'] as const
+export const SERVER_IDS = ['ours', 'ours-memory', 'ours-uncompressed', 'y-websocket', 'hocuspocus', 'ws-floor'] as const
 export type ServerId = (typeof SERVER_IDS)[number]
 
 /** Peers we compare against (the floor is a bound, not a peer). */
@@ -44,7 +44,7 @@ export const RELAY_BENCH_ENV: Readonly<Record<string, string>> = {
   MAX_ROOM_OPENS_PER_IP_PER_MINUTE: '100000000',
 }
 
-function oursSpec(id: 'ours' | 'ours-memory' | 'ours-compressed', label: string, storage: 'disk' | 'memory', extraEnv: Record<string, string> = {}): ServerSpec {
+function oursSpec(id: 'ours' | 'ours-memory' | 'ours-uncompressed', label: string, storage: 'disk' | 'memory', extraEnv: Record<string, string> = {}): ServerSpec {
   return {
     id,
     label,
@@ -70,8 +70,8 @@ export const SERVERS: Readonly<Record<ServerId, ServerSpec>> = {
   ours: oursSpec('ours', 'ours', 'disk'),
   // The peers keep documents in memory only; this variant shows what persistence costs us.
   'ours-memory': oursSpec('ours-memory', 'ours (no persistence)', 'memory'),
-  // Opt-in: permessage-deflate for awareness broadcasts (scenario 5 only).
-  'ours-compressed': oursSpec('ours-compressed', 'ours (WS_COMPRESSION=awareness)', 'disk', { WS_COMPRESSION: 'awareness' }),
+  // Without the awareness compression it ships with: what compression saves (scenario 5 only).
+  'ours-uncompressed': oursSpec('ours-uncompressed', 'ours (WS_COMPRESSION=off)', 'disk', { WS_COMPRESSION: 'off' }),
   'y-websocket': {
     id: 'y-websocket',
     label: 'y-websocket 1.5.4',

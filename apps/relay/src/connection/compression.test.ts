@@ -6,6 +6,8 @@ import {
   INLINE_INFLATE_MAX_INPUT_BYTES,
   INLINE_INFLATE_MAX_OUTPUT_BYTES,
   SERVER_WINDOW_BITS,
+  SMALL_INFLATE_MAX_INPUT_BYTES,
+  SMALL_INFLATE_OUTPUT_BYTES,
   acceptableDeflateOffers,
   deflateMessage,
   inlineInflater,
@@ -87,15 +89,21 @@ function clientDeflate(message: Uint8Array): Buffer {
   return flushed.subarray(0, flushed.length - 4)
 }
 
+/** Incompressible bytes, the same on every run. */
+function noise(length: number): Buffer {
+  let seed = length
+  return Buffer.from(Array.from({ length }, () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) >> 16) % 256))
+}
+
 describe('inlineInflater', () => {
   /** The replacement over a recording stand-in for ws's own (thread-pool) decompress. */
-  function inflaterOverWs() {
+  function inflaterOverWs(maxMessageBytes?: number) {
     const handedToWs: { bytes: number; fin: boolean }[] = []
     const wsDecompress: MessageInflater['decompress'] = (data, fin, callback) => {
       handedToWs.push({ bytes: data.length, fin })
       setImmediate(() => callback(null, Buffer.from('from ws')))
     }
-    const decompress = inlineInflater(wsDecompress)
+    const decompress = inlineInflater(wsDecompress, maxMessageBytes)
     const run = (data: Buffer, fin = true) =>
       new Promise<{ result: Buffer; sameTick: boolean }>((resolve, reject) => {
         let returned = false
@@ -129,5 +137,41 @@ describe('inlineInflater', () => {
     const message = Buffer.from('back inline')
     expect((await run(clientDeflate(message))).result.equals(message)).toBe(true)
     expect(handedToWs).toHaveLength(5)
+  })
+
+  it('inflates messages of every size exactly, also ones that fill its shared buffer', async () => {
+    const { handedToWs, run } = inflaterOverWs()
+    const lengths = [0, 1, 30, 230, 4_000, SMALL_INFLATE_OUTPUT_BYTES - 1, SMALL_INFLATE_OUTPUT_BYTES, SMALL_INFLATE_OUTPUT_BYTES + 1, 200_000]
+    for (const length of lengths) {
+      // Zeros compress below SMALL_INFLATE_MAX_INPUT_BYTES however long; random bytes do not.
+      for (const message of [Buffer.alloc(length), noise(Math.min(length, 5_000))]) {
+        // A sender may also end the message with a final block (RFC 7692 §7.2.3.5).
+        for (const compressed of [clientDeflate(message), deflateRawSync(message, { windowBits: CLIENT_WINDOW_BITS })]) {
+          const { result } = await run(compressed)
+          expect(result.length, `${message.length} bytes (${compressed.length} compressed)`).toBe(message.length)
+          expect(result.equals(message)).toBe(true)
+        }
+      }
+    }
+    expect(clientDeflate(Buffer.alloc(200_000)).length).toBeLessThanOrEqual(SMALL_INFLATE_MAX_INPUT_BYTES)
+    expect(handedToWs).toEqual([])
+  })
+
+  it('gives every message its own bytes (the next one does not overwrite the last)', async () => {
+    const { run } = inflaterOverWs()
+    const first = (await run(clientDeflate(Buffer.from('first message')))).result
+    await run(clientDeflate(Buffer.from('SECOND MESSAGE, longer')))
+    expect(first.toString()).toBe('first message')
+  })
+
+  it("leaves a message that inflates past the socket's maxPayload to ws (which closes with 1009)", async () => {
+    const { handedToWs, run } = inflaterOverWs(1_000)
+    expect((await run(clientDeflate(Buffer.alloc(1_000)))).result.length).toBe(1_000)
+    // Small compressed (JavaScript path) and larger compressed (zlib path), both past the bound.
+    await run(clientDeflate(Buffer.alloc(1_001)))
+    const random = noise(3_000)
+    expect(clientDeflate(random).length).toBeGreaterThan(SMALL_INFLATE_MAX_INPUT_BYTES)
+    await run(clientDeflate(random))
+    expect(handedToWs).toHaveLength(2)
   })
 })

@@ -1,15 +1,16 @@
-// permessage-deflate (RFC 7692), opt-in (WS_COMPRESSION=awareness), for the one kind of frame
-// where it pays: coalesced awareness.
+// permessage-deflate (RFC 7692), on by default (WS_COMPRESSION=awareness; `off` turns it off), for
+// the one kind of frame where it pays: coalesced awareness.
 // A room's awareness frame is the same bytes for every receiver, so it is compressed once per
 // flush (no context carried between messages) and that payload goes to every connection that
 // negotiated the extension. Document updates are never compressed (small, latency-bound), and
 // the relay never lets ws compress per connection (CPU per receiver, zlib state per socket).
-// Off by default: RFC 7692 cannot make compression one-way, so clients that negotiated it
-// compress every message they send, and the relay must inflate each one. ws does that through a
-// zlib stream on the thread pool (~230 µs of CPU per small message, against ~7 µs for a plain
-// one); the relay asks clients to compress every message on its own (`client_no_context_takeover`)
-// and inflates small ones synchronously (~45 µs; see inflateSmallMessagesInline).
+// RFC 7692 cannot make compression one-way, so clients that negotiated it compress every message
+// they send, and the relay must inflate each one. ws does that through a zlib stream on the thread
+// pool (~230 µs of CPU per small message, against ~7 µs for a plain one); the relay asks clients
+// to compress every message on its own (`client_no_context_takeover`) and inflates them
+// synchronously, small ones in JavaScript (see inflateSmallMessagesInline).
 import { deflateRawSync, inflateRawSync, constants as zlibConstants } from 'node:zlib'
+import { inflateSync as inflateInJavaScript } from 'fflate'
 import * as wsModule from 'ws'
 import type { WebSocket } from 'ws'
 
@@ -118,26 +119,77 @@ export interface MessageInflater {
 const SYNC_FLUSH_TRAILER = Buffer.from([0x00, 0x00, 0xff, 0xff])
 
 /**
- * Inflates the socket's small compressed messages synchronously instead of through ws's zlib
- * stream on the thread pool: ~45 µs of relay CPU per small message instead of ~230 µs (measured
- * with 20,000 30-byte messages on this VM; a plain message costs ~7 µs). Needs
- * `client_no_context_takeover` (every message inflates on its own). Fragmented messages, large
- * ones, ones that inflate past INLINE_INFLATE_MAX_OUTPUT_BYTES and ones that fail to inflate go
- * to ws's own path unchanged, which applies maxPayload (1009) and reports bad data (1007). The
- * callback still runs on a later tick, as ws's receiver expects. False (nothing changed) when the
- * socket has no such extension or ws's internals are not in the expected shape.
+ * Compressed messages up to this size (keystrokes, cursor moves: almost everything a browser
+ * sends) are inflated in JavaScript into one shared buffer: ~1 µs for a 30-byte update and ~3 µs
+ * for a 300-byte one, against ~10 µs through zlib, which sets up and frees a native stream per
+ * call (measured on this VM). Past this size zlib is as fast, and it stops at
+ * INLINE_INFLATE_MAX_OUTPUT_BYTES where fflate would run through a decompression bomb to its
+ * end: 1 KiB inflates to at most ~1 MiB, so that run is bounded too.
  */
-export function inflateSmallMessagesInline(socket: WebSocket): boolean {
+export const SMALL_INFLATE_MAX_INPUT_BYTES = 1024
+/** The shared output buffer of the JavaScript inflate; a message that fills it goes to zlib. */
+export const SMALL_INFLATE_OUTPUT_BYTES = 64 * 1024
+const smallInflateOutput = new Uint8Array(SMALL_INFLATE_OUTPUT_BYTES)
+/** An empty stored block with BFINAL set: ends the stream for a one-shot inflater. */
+const FINAL_EMPTY_BLOCK = Buffer.from([0x01, 0x00, 0x00, 0xff, 0xff])
+
+/**
+ * A small message inflated by fflate, or null when it failed, may not fit or is longer than
+ * `maxBytes` (zlib or ws decide). fflate follows back-references up to the whole output where
+ * zlib holds the client to its 2^CLIENT_WINDOW_BITS window; every message is inflated on its
+ * own, so a longer reach costs no memory and the lenience is harmless.
+ */
+function inflateSmall(data: Buffer, maxBytes: number): Buffer | null {
+  let view: Uint8Array
+  try {
+    view = inflateInJavaScript(Buffer.concat([data, SYNC_FLUSH_TRAILER, FINAL_EMPTY_BLOCK]), { out: smallInflateOutput })
+  } catch {
+    return null
+  }
+  // fflate drops what does not fit in `out`. Our empty stored blocks then throw, but a message
+  // that ends in a final block of its own never reaches them: a full buffer may be cut short.
+  if (view.length >= SMALL_INFLATE_OUTPUT_BYTES || view.length > maxBytes) return null
+  // A copy: the next message reuses the buffer, and the receiver may keep this one.
+  return Buffer.from(view)
+}
+
+/** A message inflated by zlib, or null when it failed or would inflate past `maxBytes`. */
+function inflateWithZlib(data: Buffer, maxBytes: number): Buffer | null {
+  try {
+    return inflateRawSync(Buffer.concat([data, SYNC_FLUSH_TRAILER]), {
+      windowBits: CLIENT_WINDOW_BITS,
+      finishFlush: zlibConstants.Z_SYNC_FLUSH,
+      maxOutputLength: maxBytes,
+    })
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Inflates the socket's small compressed messages synchronously instead of through ws's zlib
+ * stream on the thread pool (~230 µs of relay CPU per small message, measured with 20,000
+ * 30-byte messages on this VM; a plain message costs ~7 µs): up to SMALL_INFLATE_MAX_INPUT_BYTES
+ * in JavaScript, up to INLINE_INFLATE_MAX_INPUT_BYTES through zlib. Needs
+ * `client_no_context_takeover` (every message inflates on its own). Fragmented messages, large
+ * ones, ones that inflate past INLINE_INFLATE_MAX_OUTPUT_BYTES or `maxMessageBytes` (the
+ * socket's maxPayload) and ones that fail to inflate go to ws's own path unchanged, which applies
+ * maxPayload (1009) and reports bad data (1007). The callback still runs on a later tick, as ws's
+ * receiver expects. False (nothing changed) when the socket has no such extension or ws's
+ * internals are not in the expected shape.
+ */
+export function inflateSmallMessagesInline(socket: WebSocket, maxMessageBytes: number): boolean {
   const extensions = (socket as unknown as { _extensions?: Record<string, Partial<MessageInflater> & { params?: Record<string, unknown> }> })._extensions
   const extension = extensions?.[EXTENSION]
   if (extension === undefined || typeof extension.decompress !== 'function' || extension.params?.['client_no_context_takeover'] !== true) return false
   const wsDecompress = extension.decompress.bind(extension)
-  extension.decompress = inlineInflater(wsDecompress)
+  extension.decompress = inlineInflater(wsDecompress, maxMessageBytes)
   return true
 }
 
 /** The replacement decompress (exported for its unit test): inline when it can, else `fallback`. */
-export function inlineInflater(fallback: MessageInflater['decompress']): MessageInflater['decompress'] {
+export function inlineInflater(fallback: MessageInflater['decompress'], maxMessageBytes = Number.POSITIVE_INFINITY): MessageInflater['decompress'] {
+  const maxBytes = Math.min(INLINE_INFLATE_MAX_OUTPUT_BYTES, maxMessageBytes)
   /** A fragmented message is under way in ws's stream; its later fragments must follow it. */
   let fragmented = false
   return (data, fin, callback) => {
@@ -146,14 +198,8 @@ export function inlineInflater(fallback: MessageInflater['decompress']): Message
       fallback(data, fin, callback)
       return
     }
-    let inflated: Buffer
-    try {
-      inflated = inflateRawSync(Buffer.concat([data, SYNC_FLUSH_TRAILER]), {
-        windowBits: CLIENT_WINDOW_BITS,
-        finishFlush: zlibConstants.Z_SYNC_FLUSH,
-        maxOutputLength: INLINE_INFLATE_MAX_OUTPUT_BYTES,
-      })
-    } catch {
+    const inflated = (data.length <= SMALL_INFLATE_MAX_INPUT_BYTES ? inflateSmall(data, maxBytes) : null) ?? inflateWithZlib(data, maxBytes)
+    if (inflated === null) {
       fallback(data, fin, callback)
       return
     }

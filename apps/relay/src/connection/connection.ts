@@ -32,6 +32,11 @@ export interface ConnectionOptions {
    * (see `heardFromSinceLastBeat`).
    */
   tcp?: Socket | null
+  /**
+   * The largest message the socket may receive (ws's maxPayload, MAX_FRAME_BYTES): a compressed
+   * message the relay inflates itself is held to it too. Default: no bound beyond the inline one.
+   */
+  maxMessageBytes?: number
 }
 
 /** What {@link Connection.awarenessClientIds} reads before a connection introduced any id. */
@@ -91,7 +96,7 @@ export class Connection {
   ) {
     this.role = options.role ?? 'write'
     this.deflate = negotiatedDeflate(socket)
-    if (this.deflate) inflateSmallMessagesInline(socket)
+    if (this.deflate) inflateSmallMessagesInline(socket, options.maxMessageBytes ?? Number.POSITIVE_INFINITY)
     this.timers = options.timers ?? realTimers
     this.metrics = options.metrics ?? null
     this.tcp = options.tcp ?? null

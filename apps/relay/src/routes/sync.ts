@@ -61,7 +61,7 @@ export async function syncRoutes(fastify: FastifyInstance, options: SyncRouteOpt
       const grant = request.relayGrant
       const ip = request.ip
       const reqId = request.id
-      const connection = new Connection(socket, docId, ip, { role: grant?.role ?? 'write', timers, metrics, rate, sendBuffer, tcp: request.raw.socket })
+      const connection = new Connection(socket, docId, ip, { role: grant?.role ?? 'write', timers, metrics, rate, sendBuffer, tcp: request.raw.socket, maxMessageBytes: config.limits.maxFrameBytes })
       // A refused socket logs its errors through a closure; an admitted one through its session.
       releaseUpgradeRequest(socket, request, (error: Error) => fastify.log.info({ reqId, docId, err: error }, 'websocket error'))
       if (rooms.closing) {
