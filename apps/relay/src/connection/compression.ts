@@ -120,13 +120,14 @@ const SYNC_FLUSH_TRAILER = Buffer.from([0x00, 0x00, 0xff, 0xff])
 
 /**
  * Compressed messages up to this size (keystrokes, cursor moves: almost everything a browser
- * sends) are inflated in JavaScript into one shared buffer: ~1 µs for a 30-byte update and ~3 µs
- * for a 300-byte one, against ~10 µs through zlib, which sets up and frees a native stream per
- * call (measured on this VM). Past this size zlib is as fast, and it stops at
- * INLINE_INFLATE_MAX_OUTPUT_BYTES where fflate would run through a decompression bomb to its
- * end: 1 KiB inflates to at most ~1 MiB, so that run is bounded too.
+ * sends; a 320-byte presence state compresses to ~150) are inflated in JavaScript into one shared
+ * buffer: ~1 µs for a 30-byte update and ~3 µs for a 300-byte one, against ~10 µs through zlib,
+ * which sets up and frees a native stream per call (measured on this VM). Past it zlib is as fast.
+ * fflate cannot stop at a size: a message that inflates past the shared buffer (only highly
+ * repetitive data does, at this input size) is run through to its end before zlib takes it over.
+ * The worst, 512 bytes inflating to 512 KiB, costs fflate ~1.5 ms, zlib itself ~2 ms.
  */
-export const SMALL_INFLATE_MAX_INPUT_BYTES = 1024
+export const SMALL_INFLATE_MAX_INPUT_BYTES = 512
 /** The shared output buffer of the JavaScript inflate; a message that fills it goes to zlib. */
 export const SMALL_INFLATE_OUTPUT_BYTES = 64 * 1024
 const smallInflateOutput = new Uint8Array(SMALL_INFLATE_OUTPUT_BYTES)
