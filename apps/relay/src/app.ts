@@ -15,7 +15,7 @@ import { instrumentStore } from './metrics/instrumented-store'
 import { RelayMetrics } from './metrics/relay-metrics'
 import { metricsRoutes } from './routes/metrics'
 import { reapStalledUpgrades } from './routes/upgrade-reaper'
-import { PER_MESSAGE_DEFLATE, acceptableDeflateOffers } from './connection/compression'
+import { acceptableDeflateOffers, perMessageDeflateOptions } from './connection/compression'
 import type { Connection } from './connection/connection'
 import { startHeartbeat } from './connection/heartbeat'
 import { RoomManager } from './rooms/room-manager'
@@ -168,7 +168,7 @@ async function relayAppPlugin(fastify: FastifyInstance, options: RelayAppOptions
       clientTracking: false,
       // WS_COMPRESSION=awareness: negotiated so awareness broadcasts can go compressed (see
       // connection/compression.ts); ws itself never compresses (threshold ∞, compress: false).
-      perMessageDeflate: config.compression === 'awareness' ? { ...PER_MESSAGE_DEFLATE } : false,
+      perMessageDeflate: config.compression === 'awareness' ? perMessageDeflateOptions(config.limits.maxFrameBytes) : false,
     },
     // Client-caused socket errors (oversized frame → ws closes with 1009, resets) are routine.
     errorHandler: (error, _socket, request) => {

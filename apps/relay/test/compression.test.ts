@@ -3,6 +3,7 @@ import { encodeAwareness, encodeAwarenessEntries, encodeSyncStep1, encodeSyncUpd
 import { describe, expect, it } from 'vitest'
 import { WebSocket, type ClientOptions } from 'ws'
 import * as Y from 'yjs'
+import { perMessageDeflateOptions } from '../src/connection/compression'
 import { textOf, useRelayPerTest, waitFor, waitForSync, type TestClient } from './helpers'
 
 /** A raw client whose TCP socket is kept, so the test can count the bytes on the wire. */
@@ -142,6 +143,26 @@ describe('permessage-deflate for awareness (WS_COMPRESSION=awareness, the defaul
     const extension = (connection!.socket as unknown as { _extensions: Record<string, { _inflate?: unknown; params: Record<string, unknown> }> })._extensions['permessage-deflate']
     expect(extension?.params['client_no_context_takeover']).toBe(true)
     expect(extension?._inflate ?? null).toBeNull()
+  })
+
+  it('costs each socket little: one shared inflater, plain parameters, options ws need not extend', async () => {
+    const relay = await relays.start()
+    await wire('deflate-memory', {})
+    await wire('deflate-memory', {})
+    await waitFor(() => [...relay.app.relay.connections].filter((c) => c.docId === 'deflate-memory').length === 2, { message: 'both connections' })
+    type Extension = { decompress: unknown; params: object; _options: object }
+    const extensions = [...relay.app.relay.connections]
+      .filter((c) => c.docId === 'deflate-memory')
+      .map((c) => (c.socket as unknown as { _extensions: Record<string, Extension> })._extensions['permessage-deflate']!)
+    expect(extensions).toHaveLength(2)
+    const [first, second] = extensions as [Extension, Extension]
+    expect(first.decompress).toBe(second.decompress)
+    expect(Object.getPrototypeOf(first.params)).toBe(Object.prototype)
+    // ws copies the options per socket and sets isServer and maxPayload: both must be in what
+    // the relay gave ws already, or each copy grows (and V8 gives it hidden classes of its own).
+    const given = (relay.app as unknown as { websocketServer: { options: { perMessageDeflate: object } } }).websocketServer.options.perMessageDeflate
+    expect(Object.keys(given)).toEqual(Object.keys(first._options))
+    expect(given).toEqual(perMessageDeflateOptions(relay.app.relay.config.limits.maxFrameBytes))
   })
 
   it('a compressed frame that inflates past MAX_FRAME_BYTES is refused with 1009 (decompression bomb)', async () => {

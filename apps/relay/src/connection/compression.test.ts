@@ -11,6 +11,7 @@ import {
   acceptableDeflateOffers,
   deflateMessage,
   inlineInflater,
+  type InlineInflaterHost,
   type MessageInflater,
 } from './compression'
 
@@ -96,18 +97,24 @@ function noise(length: number): Buffer {
 }
 
 describe('inlineInflater', () => {
-  /** The replacement over a recording stand-in for ws's own (thread-pool) decompress. */
+  /**
+   * The replacement installed on an extension whose prototype holds a recording stand-in for
+   * ws's own (thread-pool) decompress, as on a ws socket.
+   */
   function inflaterOverWs(maxMessageBytes?: number) {
     const handedToWs: { bytes: number; fin: boolean }[] = []
-    const wsDecompress: MessageInflater['decompress'] = (data, fin, callback) => {
-      handedToWs.push({ bytes: data.length, fin })
-      setImmediate(() => callback(null, Buffer.from('from ws')))
+    class WsExtension implements MessageInflater {
+      decompress(data: Buffer, fin: boolean, callback: (error: Error | null, result?: Buffer) => void): void {
+        handedToWs.push({ bytes: data.length, fin })
+        setImmediate(() => callback(null, Buffer.from('from ws')))
+      }
     }
-    const decompress = inlineInflater(wsDecompress, maxMessageBytes)
+    const extension: InlineInflaterHost = new WsExtension()
+    extension.decompress = inlineInflater(maxMessageBytes)
     const run = (data: Buffer, fin = true) =>
       new Promise<{ result: Buffer; sameTick: boolean }>((resolve, reject) => {
         let returned = false
-        decompress(data, fin, (error, result) => (error !== null ? reject(error) : resolve({ result: result!, sameTick: !returned })))
+        extension.decompress(data, fin, (error, result) => (error !== null ? reject(error) : resolve({ result: result!, sameTick: !returned })))
         returned = true
       })
     return { handedToWs, run }

@@ -5,7 +5,7 @@ import type { AccessRole } from '../auth/access-token'
 import { TokenBucket } from '../limits/token-bucket'
 import type { RelayMetrics } from '../metrics/relay-metrics'
 import { realTimers, type Timers } from '../timers'
-import { inflateSmallMessagesInline, negotiatedDeflate, sendCompressedFrame, type CompressibleFrame } from './compression'
+import { inflateSmallMessagesInline, inlineInflater, negotiatedDeflate, sendCompressedFrame, type CompressibleFrame, type InlineDecompress } from './compression'
 import { SendBuffer, type SendBufferEvents, type SendBufferLimits } from './send-buffer'
 
 let nextConnectionId = 1
@@ -33,11 +33,14 @@ export interface ConnectionOptions {
    */
   tcp?: Socket | null
   /**
-   * The largest message the socket may receive (ws's maxPayload, MAX_FRAME_BYTES): a compressed
-   * message the relay inflates itself is held to it too. Default: no bound beyond the inline one.
+   * Inflates the compressed messages of a socket that negotiated permessage-deflate: one per
+   * relay, holding them to its MAX_FRAME_BYTES (see `inlineInflater`). Default: no bound beyond
+   * the inline one.
    */
-  maxMessageBytes?: number
+  inflater?: InlineDecompress
 }
+
+const UNBOUNDED_INFLATER = inlineInflater()
 
 /** What {@link Connection.awarenessClientIds} reads before a connection introduced any id. */
 const NO_CLIENT_IDS: ReadonlySet<number> = new Set()
@@ -96,7 +99,7 @@ export class Connection {
   ) {
     this.role = options.role ?? 'write'
     this.deflate = negotiatedDeflate(socket)
-    if (this.deflate) inflateSmallMessagesInline(socket, options.maxMessageBytes ?? Number.POSITIVE_INFINITY)
+    if (this.deflate) inflateSmallMessagesInline(socket, options.inflater ?? UNBOUNDED_INFLATER)
     this.timers = options.timers ?? realTimers
     this.metrics = options.metrics ?? null
     this.tcp = options.tcp ?? null

@@ -4,6 +4,7 @@ import type { OriginPolicy } from '../auth/origin-policy'
 import { TokenExpiries } from '../auth/token-expiry'
 import type { RelayConfig } from '../config'
 import { Connection } from '../connection/connection'
+import { inlineInflater } from '../connection/compression'
 import type { AddressLimits } from '../limits/address-limits'
 import type { RelayMetrics } from '../metrics/relay-metrics'
 import type { Room } from '../rooms/room'
@@ -46,6 +47,7 @@ export async function syncRoutes(fastify: FastifyInstance, options: SyncRouteOpt
     hardLimitBytes: config.sendBufferHardLimitBytes,
     maxBehindMs: config.maxBehindMs,
   }
+  const inflater = inlineInflater(config.limits.maxFrameBytes)
 
   fastify.get<{ Params: DocIdParams; Querystring: { token?: string } }>(
     SYNC_ROUTE,
@@ -61,7 +63,7 @@ export async function syncRoutes(fastify: FastifyInstance, options: SyncRouteOpt
       const grant = request.relayGrant
       const ip = request.ip
       const reqId = request.id
-      const connection = new Connection(socket, docId, ip, { role: grant?.role ?? 'write', timers, metrics, rate, sendBuffer, tcp: request.raw.socket, maxMessageBytes: config.limits.maxFrameBytes })
+      const connection = new Connection(socket, docId, ip, { role: grant?.role ?? 'write', timers, metrics, rate, sendBuffer, tcp: request.raw.socket, inflater })
       // A refused socket logs its errors through a closure; an admitted one through its session.
       releaseUpgradeRequest(socket, request, (error: Error) => fastify.log.info({ reqId, docId, err: error }, 'websocket error'))
       if (rooms.closing) {
