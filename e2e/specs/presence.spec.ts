@@ -15,17 +15,25 @@ import {
   waitForEditor,
 } from '../support/test'
 
-test('a remote cursor with the other user’s name is visible, and both users are present', async ({ peers, docId }) => {
-  const [a, b] = (await openUsers(peers, docId, 2, ['Alice Example', 'Bob Example'])) as [Page, Page]
-
+/**
+ * Both users type; each sees the other's caret with their name, and the other's text. `names`
+ * are the ones the pages were opened with (openUsers).
+ */
+async function typeAndSeeEachOther(a: Page, b: Page, names: readonly [string, string]): Promise<void> {
   await focusEnd(a)
   await a.keyboard.type('Alice was here. ')
   await focusEnd(b)
   await b.keyboard.type('Bob too.')
+  await expect(editor(b).locator('.ProseMirror-yjs-cursor', { hasText: names[0] })).toBeVisible()
+  await expect(editor(a).locator('.ProseMirror-yjs-cursor', { hasText: names[1] })).toBeVisible()
+  await expect(editor(b)).toContainText('Alice was here.')
+  await expect(editor(a)).toContainText('Bob too.')
+}
 
+test('a remote cursor with the other user’s name is visible, and both users are present', async ({ peers, docId }) => {
+  const [a, b] = (await openUsers(peers, docId, 2, ['Alice Example', 'Bob Example'])) as [Page, Page]
   // Bob sees Alice's caret with her name, and Alice sees Bob's.
-  await expect(editor(b).locator('.ProseMirror-yjs-cursor', { hasText: 'Alice Example' })).toBeVisible()
-  await expect(editor(a).locator('.ProseMirror-yjs-cursor', { hasText: 'Bob Example' })).toBeVisible()
+  await typeAndSeeEachOther(a, b, ['Alice Example', 'Bob Example'])
   // No page shows its own user's caret as a remote one.
   await expect(editor(a).locator('.ProseMirror-yjs-cursor', { hasText: 'Alice Example' })).toHaveCount(0)
 
@@ -88,6 +96,8 @@ test('a user who leaves disappears from the others’ presence bar', async ({ pe
   await expect(stays!.page.getByTestId('presence-user')).toHaveText('Stays')
 })
 
+const WIRE_NAMES = ['Alice Wire', 'Bob Wire'] as const
+
 /** The extensions Chromium itself negotiates with the relay at `baseUrl`. */
 function negotiatedExtensions(page: Page, baseUrl: string, docId: string): Promise<string> {
   return page.evaluate(
@@ -104,37 +114,21 @@ function negotiatedExtensions(page: Page, baseUrl: string, docId: string): Promi
   )
 }
 
-/** Both pages type; each sees the other's named cursor, presence and text. */
-async function cursorsCrossBothWays(a: Page, b: Page): Promise<void> {
-  await setUserName(a, 'Alice Wire')
-  await setUserName(b, 'Bob Wire')
-  await focusEnd(a)
-  await a.keyboard.type('Presence crosses. ')
-  await focusEnd(b)
-  await b.keyboard.type('Still here.')
-  await expect(editor(b).locator('.ProseMirror-yjs-cursor', { hasText: 'Alice Wire' })).toBeVisible()
-  await expect(editor(a).locator('.ProseMirror-yjs-cursor', { hasText: 'Bob Wire' })).toBeVisible()
-  await expect(a.getByTestId('presence-user')).toHaveCount(2)
-  await expect(editor(b)).toContainText('Presence crosses.')
-  await expect(editor(a)).toContainText('Still here.')
-}
-
 test.describe('awareness compression (WS_COMPRESSION=awareness, the default)', () => {
   // A relay of the test's own, with no extra settings: what `pnpm start` runs.
   test.use({ relayPerTest: true })
 
   test('Chromium negotiates permessage-deflate and remote cursors still arrive', async ({ peers, docId, relay }) => {
-    const [alice, bob] = await peers.open(2)
-    await openDoc(alice!.page, docId)
-    await openDoc(bob!.page, docId)
-    const extensions = await negotiatedExtensions(alice!.page, relay.baseUrl, docId)
+    const [a, b] = (await openUsers(peers, docId, 2, WIRE_NAMES)) as [Page, Page]
+    const extensions = await negotiatedExtensions(a, relay.baseUrl, docId)
     expect(extensions).toContain('permessage-deflate')
     expect(extensions).toContain('server_no_context_takeover')
     // Each message the browser sends stands alone, so the relay can inflate it inline.
     expect(extensions).toContain('client_no_context_takeover')
     // Cursor moves reach the other page only through the relay's compressed awareness frames,
     // and every keystroke the browser sends arrives compressed.
-    await cursorsCrossBothWays(alice!.page, bob!.page)
+    await typeAndSeeEachOther(a, b, WIRE_NAMES)
+    await expect(a.getByTestId('presence-user')).toHaveCount(2)
   })
 })
 
@@ -142,10 +136,8 @@ test.describe('with WS_COMPRESSION=off', () => {
   test.use({ relayPerTest: true, relayEnv: { WS_COMPRESSION: 'off' } })
 
   test('Chromium connects uncompressed and remote cursors arrive', async ({ peers, docId, relay }) => {
-    const [alice, bob] = await peers.open(2)
-    await openDoc(alice!.page, docId)
-    await openDoc(bob!.page, docId)
-    expect(await negotiatedExtensions(alice!.page, relay.baseUrl, docId)).toBe('')
-    await cursorsCrossBothWays(alice!.page, bob!.page)
+    const [a, b] = (await openUsers(peers, docId, 2, WIRE_NAMES)) as [Page, Page]
+    expect(await negotiatedExtensions(a, relay.baseUrl, docId)).toBe('')
+    await typeAndSeeEachOther(a, b, WIRE_NAMES)
   })
 })
