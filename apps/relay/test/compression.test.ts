@@ -109,11 +109,42 @@ describe('permessage-deflate for awareness (WS_COMPRESSION=awareness, the defaul
     })
   })
 
-  it('a client offering deflate without client_max_window_bits connects uncompressed instead of being refused', async () => {
-    await relays.start({ config: { compression: 'awareness' } })
-    const client = await wire('deflate-no-window', { perMessageDeflate: { clientMaxWindowBits: false as unknown as number } })
-    expect(client.socket.extensions).toBe('')
-    await waitFor(() => client.messageBytes() > 0, { message: 'the handshake answer' })
+  it("Firefox's offer (no client_max_window_bits) is accepted, and what it compresses with a 32 KiB window arrives", async () => {
+    const relay = await relays.start()
+    // ws then offers a bare `permessage-deflate`, as Firefox does, and compresses with 2^15.
+    const writer = await wire('deflate-firefox', { perMessageDeflate: { clientMaxWindowBits: false as unknown as number, threshold: 0 } })
+    expect(writer.socket.extensions).toContain('permessage-deflate')
+    expect(writer.socket.extensions).not.toContain('client_max_window_bits')
+    const reader = relays.client('deflate-firefox')
+    const source = new Y.Doc()
+    // A paste whose second half repeats its first 20,000 bytes back: only a 2^15 window reaches.
+    const half = Array.from({ length: 20_000 }, (_, i) => String.fromCharCode(97 + ((i * 7_919) % 26) + ((i >> 5) % 2))).join('')
+    source.getText('text').insert(0, half + half)
+    writer.socket.send(encodeSyncUpdate(Y.encodeStateAsUpdate(source)))
+    await waitFor(() => textOf(reader.doc) === textOf(source), { message: 'the reader to get the upload' })
+    const [connection] = [...relay.app.relay.connections].filter((c) => c.docId === 'deflate-firefox' && c.deflate)
+    const extension = (connection!.socket as unknown as { _extensions: Record<string, { _inflate?: unknown }> })._extensions['permessage-deflate']
+    expect(extension?._inflate ?? null).toBeNull()
+  })
+
+  it("a fragmented compressed message goes through ws's stream, which is freed once the message is whole", async () => {
+    const relay = await relays.start()
+    const writer = await wire('deflate-fragments', { perMessageDeflate: { threshold: 0 } })
+    const reader = relays.client('deflate-fragments')
+    const source = new Y.Doc()
+    source.getText('text').insert(0, 'sent in two fragments '.repeat(50))
+    const message = encodeSyncUpdate(Y.encodeStateAsUpdate(source))
+    const middle = Math.floor(message.length / 2)
+    writer.socket.send(message.subarray(0, middle), { fin: false, compress: true })
+    writer.socket.send(message.subarray(middle), { fin: true, compress: true })
+    await waitFor(() => textOf(reader.doc) === textOf(source), { message: 'the reader to get the fragmented upload' })
+    const [connection] = [...relay.app.relay.connections].filter((c) => c.docId === 'deflate-fragments' && c.deflate)
+    const extension = (connection!.socket as unknown as { _extensions: Record<string, { _inflate?: unknown }> })._extensions['permessage-deflate']
+    expect(extension?._inflate ?? null).toBeNull()
+    // The next (small) message is inflated inline again.
+    source.getText('text').insert(0, 'then one more. ')
+    writer.socket.send(encodeSyncUpdate(Y.encodeStateAsUpdate(source)))
+    await waitFor(() => textOf(reader.doc) === textOf(source), { message: 'the reader to get the next upload' })
   })
 
   it('updates a client compresses (as browsers do) are applied and relayed', async () => {

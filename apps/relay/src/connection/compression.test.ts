@@ -25,10 +25,13 @@ describe('acceptableDeflateOffers', () => {
     expect(acceptableDeflateOffers('permessage-deflate; client_max_window_bits')).toBe('permessage-deflate; client_max_window_bits')
   })
 
+  it("keeps Firefox's offer (no client_max_window_bits) and any client window", () => {
+    expect(acceptableDeflateOffers('permessage-deflate')).toBe('permessage-deflate')
+    expect(acceptableDeflateOffers('permessage-deflate; client_max_window_bits=8')).not.toBeNull()
+  })
+
   it('drops offers the relay could only answer by refusing the upgrade', () => {
-    // No client_max_window_bits: the relay could not bound the client's window.
-    expect(acceptableDeflateOffers('permessage-deflate')).toBeNull()
-    expect(acceptableDeflateOffers(`permessage-deflate; client_max_window_bits=${CLIENT_WINDOW_BITS - 1}`)).toBeNull()
+    expect(acceptableDeflateOffers('permessage-deflate; client_max_window_bits=7')).toBeNull()
     expect(acceptableDeflateOffers(`permessage-deflate; client_max_window_bits; server_max_window_bits=${SERVER_WINDOW_BITS - 1}`)).toBeNull()
     expect(acceptableDeflateOffers('permessage-deflate; client_max_window_bits; client_max_window_bits')).toBeNull()
     expect(acceptableDeflateOffers('permessage-deflate; client_max_window_bits; x-unknown=1')).toBeNull()
@@ -40,7 +43,7 @@ describe('acceptableDeflateOffers', () => {
 
   it('keeps only the acceptable offers of a list, in order', () => {
     const header = [
-      'permessage-deflate; client_max_window_bits=8',
+      'permessage-deflate; server_max_window_bits=8',
       'permessage-deflate; client_max_window_bits=12; server_max_window_bits=15',
       'permessage-deflate; client_max_window_bits; server_no_context_takeover',
     ].join(', ')
@@ -103,9 +106,14 @@ describe('inlineInflater', () => {
    */
   function inflaterOverWs(maxMessageBytes?: number) {
     const handedToWs: { bytes: number; fin: boolean }[] = []
+    const closedStreams: number[] = []
     class WsExtension implements MessageInflater {
+      _inflate: { close(): void } | null = null
       decompress(data: Buffer, fin: boolean, callback: (error: Error | null, result?: Buffer) => void): void {
         handedToWs.push({ bytes: data.length, fin })
+        // As ws: one stream per socket, made on first use and kept.
+        const number = handedToWs.length
+        this._inflate ??= { close: () => closedStreams.push(number) }
         setImmediate(() => callback(null, Buffer.from('from ws')))
       }
     }
@@ -117,7 +125,7 @@ describe('inlineInflater', () => {
         extension.decompress(data, fin, (error, result) => (error !== null ? reject(error) : resolve({ result: result!, sameTick: !returned })))
         returned = true
       })
-    return { handedToWs, run }
+    return { handedToWs, closedStreams, extension, run }
   }
 
   it('inflates a small message itself and answers on a later tick, as ws does', async () => {
@@ -162,6 +170,34 @@ describe('inlineInflater', () => {
     }
     expect(clientDeflate(Buffer.alloc(200_000)).length).toBeLessThanOrEqual(SMALL_INFLATE_MAX_INPUT_BYTES)
     expect(handedToWs).toEqual([])
+  })
+
+  it('inflates a message that reaches back further than 1 KiB (a 2^15 window, as Firefox uses) itself', async () => {
+    const { handedToWs, run } = inflaterOverWs()
+    // Past the JavaScript path's size and past zlib's 16 KiB output chunk: zlib's window must
+    // reach the 20,000-byte-old copy.
+    const half = noise(20_000)
+    const message = Buffer.concat([half, half])
+    const compressed = deflateRawSync(message, { windowBits: 15, finishFlush: zlibConstants.Z_SYNC_FLUSH }).subarray(0, -4)
+    expect(compressed.length).toBeGreaterThan(SMALL_INFLATE_MAX_INPUT_BYTES)
+    expect(compressed.length).toBeLessThan(message.length * 0.6)
+    expect((await run(compressed)).result.equals(message)).toBe(true)
+    expect(handedToWs).toEqual([])
+  })
+
+  it("frees ws's inflate stream once a message it inflated is whole, not between fragments", async () => {
+    const { handedToWs, closedStreams, extension, run } = inflaterOverWs()
+    const compressed = clientDeflate(Buffer.from('fragmented message '.repeat(5)))
+    await run(compressed.subarray(0, 5), false)
+    expect(closedStreams).toEqual([])
+    expect(extension._inflate).not.toBeNull()
+    await run(compressed.subarray(5), true)
+    expect(closedStreams).toEqual([1])
+    expect(extension._inflate).toBeNull()
+    // The next message ws inflates gets a stream of its own, freed too.
+    await run(Buffer.from([0xff, 0xff, 0xff]))
+    expect(closedStreams).toEqual([1, 3])
+    expect(handedToWs).toHaveLength(3)
   })
 
   it('gives every message its own bytes (the next one does not overwrite the last)', async () => {

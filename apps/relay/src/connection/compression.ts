@@ -26,11 +26,13 @@ export type CompressionMode = (typeof COMPRESSION_MODES)[number]
 export const SERVER_WINDOW_BITS = 12
 
 /**
- * The window the client may use when it compresses what it sends: the relay keeps one inflate
- * stream per socket that sent a compressed frame, and its window is 2^this bytes (2^15 = 32 KiB
- * per browser otherwise).
+ * The window a client may compress with: any (RFC 7692's largest, 2^15 bytes). Firefox offers no
+ * `client_max_window_bits`, so a server that wants a smaller window must leave Firefox
+ * uncompressed. A smaller window would only bound the inflate stream ws keeps per socket, and the
+ * relay inflates each message on its own (no stream) and frees ws's after the rare message that
+ * needs it (see inlineInflater).
  */
-export const CLIENT_WINDOW_BITS = 10
+export const CLIENT_WINDOW_BITS = 15
 
 /**
  * ws's server options when compression is on. `threshold: Infinity` and `compress: false` on
@@ -38,7 +40,8 @@ export const CLIENT_WINDOW_BITS = 10
  * the client each message stands alone (which is how the relay compresses);
  * `clientNoContextTakeover` asks the same of the client (RFC 7692 lets a server ask even when the
  * client did not offer it), so the relay can inflate each message on its own, without a zlib
- * stream per socket.
+ * stream per socket. No `clientMaxWindowBits`: ws would then refuse offers without it
+ * (Firefox's); see CLIENT_WINDOW_BITS.
  *
  * `isServer` and `maxPayload` are what ws (8.18 on) adds when it copies these options for each
  * socket (`{ ...options, isServer: true, maxPayload }`). Given here already, that copy only
@@ -49,7 +52,6 @@ export function perMessageDeflateOptions(maxPayload: number) {
   return {
     serverNoContextTakeover: true,
     clientNoContextTakeover: true,
-    clientMaxWindowBits: CLIENT_WINDOW_BITS,
     threshold: Number.POSITIVE_INFINITY,
     isServer: true,
     maxPayload,
@@ -60,12 +62,11 @@ const EXTENSION = 'permessage-deflate'
 
 /**
  * Keeps the permessage-deflate offers of a `Sec-WebSocket-Extensions` header that the relay can
- * accept; null when none is left (the connection then runs uncompressed). Accepted: offers that
- * let the relay bound the client's window (`client_max_window_bits` with no value or a value of
- * at least CLIENT_WINDOW_BITS) and allow our window (`server_max_window_bits`, when given, at
- * least SERVER_WINDOW_BITS). Without this, ws refuses the whole upgrade with 400 when a client
- * (e.g. one not offering `client_max_window_bits`) has no acceptable offer; a client must never
- * be refused over an optimisation.
+ * accept; null when none is left (the connection then runs uncompressed). Accepted: well-formed
+ * offers (known parameters, each once, window sizes 8–15) that allow our window
+ * (`server_max_window_bits`, when given, at least SERVER_WINDOW_BITS). Without this, ws refuses
+ * the whole upgrade with 400 when a client has no acceptable offer; a client must never be
+ * refused over an optimisation.
  */
 export function acceptableDeflateOffers(header: string | undefined): string | null {
   if (header === undefined) return null
@@ -87,9 +88,9 @@ function offerIsAcceptable(offer: string): boolean {
     if (key === '' || params.has(key)) return false
     params.set(key, equals < 0 ? true : raw.slice(equals + 1).trim().replace(/^"(.*)"$/, '$1'))
   }
+  // Any client window will do (none offered: 2^15); a value must be one ws accepts (8–15).
   const clientBits = params.get('client_max_window_bits')
-  if (clientBits === undefined) return false
-  if (clientBits !== true && !windowBitsAtLeast(clientBits, CLIENT_WINDOW_BITS)) return false
+  if (clientBits !== undefined && clientBits !== true && !windowBitsAtLeast(clientBits, MIN_WINDOW_BITS)) return false
   const serverBits = params.get('server_max_window_bits')
   if (serverBits !== undefined && (serverBits === true || !windowBitsAtLeast(serverBits, SERVER_WINDOW_BITS))) return false
   for (const key of params.keys()) {
@@ -99,6 +100,9 @@ function offerIsAcceptable(offer: string): boolean {
 }
 
 const KNOWN_PARAMS = new Set(['client_max_window_bits', 'server_max_window_bits', 'client_no_context_takeover', 'server_no_context_takeover'])
+
+/** RFC 7692's smallest window. */
+const MIN_WINDOW_BITS = 8
 
 function windowBitsAtLeast(value: string, min: number): boolean {
   if (!/^\d{1,2}$/.test(value)) return false
@@ -145,9 +149,9 @@ const FINAL_EMPTY_BLOCK = Buffer.from([0x01, 0x00, 0x00, 0xff, 0xff])
 
 /**
  * A small message inflated by fflate, or null when it failed, may not fit or is longer than
- * `maxBytes` (zlib or ws decide). fflate follows back-references up to the whole output where
- * zlib holds the client to its 2^CLIENT_WINDOW_BITS window; every message is inflated on its
- * own, so a longer reach costs no memory and the lenience is harmless.
+ * `maxBytes` (zlib or ws decide). fflate follows back-references as far back as the output goes
+ * (zlib: 2^CLIENT_WINDOW_BITS bytes); every message is inflated on its own, so that reach costs
+ * no memory and the lenience is harmless.
  */
 function inflateSmall(data: Buffer, maxBytes: number): Buffer | null {
   let view: Uint8Array
@@ -205,6 +209,8 @@ const FRAGMENTED = Symbol('fragmented message under way')
 /** ws's extension object, whose prototype holds ws's own decompress. */
 export interface InlineInflaterHost extends MessageInflater {
   [FRAGMENTED]?: boolean
+  /** ws's inflate stream for this socket, created on the first message ws inflates itself. */
+  _inflate?: { close(): void } | null
 }
 
 /** The replacement for ws's decompress; `this` is the socket's extension. */
@@ -222,21 +228,38 @@ export function inlineInflater(maxMessageBytes = Number.POSITIVE_INFINITY): Inli
       // Set only while a fragmented message is under way (rare): no property on most sockets.
       if (!fin) this[FRAGMENTED] = true
       else if (this[FRAGMENTED] === true) this[FRAGMENTED] = false
-      wsDecompress(this).call(this, data, fin, callback)
+      inflateThroughWs(this, data, fin, callback)
       return
     }
     const inflated = (data.length <= SMALL_INFLATE_MAX_INPUT_BYTES ? inflateSmall(data, maxBytes) : null) ?? inflateWithZlib(data, maxBytes)
     if (inflated === null) {
-      wsDecompress(this).call(this, data, fin, callback)
+      inflateThroughWs(this, data, fin, callback)
       return
     }
     process.nextTick(callback, null, inflated)
   }
 }
 
-/** ws's own decompress: the one on the prototype, under the instance's replacement. */
-function wsDecompress(extension: InlineInflaterHost): MessageInflater['decompress'] {
-  return (Object.getPrototypeOf(extension) as MessageInflater).decompress
+/**
+ * ws's own decompress (the prototype's, under the instance's replacement). Once the message is
+ * whole, the inflate stream ws made for it is freed (ws makes a new one when it needs one): kept,
+ * it would hold ~40 KiB (zlib's state and a 2^15 window) for the socket's life. Freed before the
+ * receiver hears of the message, so the next one cannot be using it yet.
+ */
+function inflateThroughWs(extension: InlineInflaterHost, ...[data, fin, callback]: Parameters<MessageInflater['decompress']>): void {
+  const decompress = (Object.getPrototypeOf(extension) as MessageInflater).decompress
+  if (!fin) {
+    decompress.call(extension, data, fin, callback)
+    return
+  }
+  decompress.call(extension, data, fin, (error, result) => {
+    const stream = extension._inflate
+    if (stream && typeof stream.close === 'function') {
+      stream.close()
+      extension._inflate = null
+    }
+    callback(error, result)
+  })
 }
 
 /** True when the socket negotiated permessage-deflate. */
