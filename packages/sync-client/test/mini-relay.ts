@@ -22,7 +22,6 @@ interface Room {
 export interface ReceivedFrame {
   docId: string
   type: number
-  atMs: number
 }
 
 export class MiniRelay {
@@ -137,7 +136,7 @@ export class MiniRelay {
       const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
       const decoder = decoding.createDecoder(frame)
       const type = decoding.readVarUint(decoder)
-      this.received.push({ docId, type, atMs: Date.now() })
+      this.received.push({ docId, type })
       if (this.silent) return
       switch (type) {
         case SYNC: {
@@ -182,9 +181,9 @@ export class MiniRelay {
     for (const conn of room.conns) if (conn !== origin && conn.readyState === conn.OPEN) conn.send(frame)
   }
 
-  /** Number of frames of `type` received for `docId` at or after `sinceMs`. */
-  countReceived(docId: string, type: number, sinceMs = 0): number {
-    return this.received.filter((f) => f.docId === docId && f.type === type && f.atMs >= sinceMs).length
+  /** Number of frames of `type` received for `docId` so far. */
+  countReceived(docId: string, type: number): number {
+    return this.received.filter((f) => f.docId === docId && f.type === type).length
   }
 }
 
