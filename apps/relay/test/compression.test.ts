@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { WebSocket, type ClientOptions } from 'ws'
 import * as Y from 'yjs'
 import { perMessageDeflateOptions } from '../src/connection/compression'
-import { textOf, useRelayPerTest, waitFor, waitForSync, type TestClient } from './helpers'
+import { textOf, useRelayPerTest, waitFor, waitForSync, type StartedRelay, type TestClient } from './helpers'
 
 /** A raw client whose TCP socket is kept, so the test can count the bytes on the wire. */
 interface WireClient {
@@ -49,6 +49,21 @@ function openWireClient(url: string, options: ClientOptions): Promise<WireClient
 function presence(clientId: number, position: number): string {
   const at = (offset: number) => ({ type: { client: 1, clock: 0 }, tname: null, item: { client: 20_000 + clientId, clock: position + offset }, assoc: 0 })
   return JSON.stringify({ user: { name: `User ${clientId}`, color: '#30bced' }, cursor: { anchor: at(0), head: at(1) } })
+}
+
+/** ws's permessage-deflate extension object (its internals) on a socket. */
+interface DeflateExtension {
+  decompress: unknown
+  params: Record<string, unknown>
+  _options: object
+  _inflate?: unknown
+}
+
+/** The extension objects of the relay's connections to `docId` that negotiated compression. */
+function deflateExtensions(relay: StartedRelay, docId: string): DeflateExtension[] {
+  return [...relay.app.relay.connections]
+    .filter((c) => c.docId === docId && c.deflate)
+    .map((c) => (c.socket as unknown as { _extensions: Record<string, DeflateExtension> })._extensions['permessage-deflate']!)
 }
 
 describe('permessage-deflate for awareness (WS_COMPRESSION=awareness, the default)', () => {
@@ -122,8 +137,7 @@ describe('permessage-deflate for awareness (WS_COMPRESSION=awareness, the defaul
     source.getText('text').insert(0, half + half)
     writer.socket.send(encodeSyncUpdate(Y.encodeStateAsUpdate(source)))
     await waitFor(() => textOf(reader.doc) === textOf(source), { message: 'the reader to get the upload' })
-    const [connection] = [...relay.app.relay.connections].filter((c) => c.docId === 'deflate-firefox' && c.deflate)
-    const extension = (connection!.socket as unknown as { _extensions: Record<string, { _inflate?: unknown }> })._extensions['permessage-deflate']
+    const [extension] = deflateExtensions(relay, 'deflate-firefox')
     expect(extension?._inflate ?? null).toBeNull()
   })
 
@@ -138,8 +152,7 @@ describe('permessage-deflate for awareness (WS_COMPRESSION=awareness, the defaul
     writer.socket.send(message.subarray(0, middle), { fin: false, compress: true })
     writer.socket.send(message.subarray(middle), { fin: true, compress: true })
     await waitFor(() => textOf(reader.doc) === textOf(source), { message: 'the reader to get the fragmented upload' })
-    const [connection] = [...relay.app.relay.connections].filter((c) => c.docId === 'deflate-fragments' && c.deflate)
-    const extension = (connection!.socket as unknown as { _extensions: Record<string, { _inflate?: unknown }> })._extensions['permessage-deflate']
+    const [extension] = deflateExtensions(relay, 'deflate-fragments')
     expect(extension?._inflate ?? null).toBeNull()
     // The next (small) message is inflated inline again.
     source.getText('text').insert(0, 'then one more. ')
@@ -170,8 +183,7 @@ describe('permessage-deflate for awareness (WS_COMPRESSION=awareness, the defaul
     }
     await waitFor(() => textOf(reader.doc) === textOf(source), { message: 'the reader to get every compressed upload' })
     // ws creates its inflate stream on the first message it inflates itself: none was needed.
-    const [connection] = [...relay.app.relay.connections].filter((c) => c.docId === 'deflate-inline' && c.deflate)
-    const extension = (connection!.socket as unknown as { _extensions: Record<string, { _inflate?: unknown; params: Record<string, unknown> }> })._extensions['permessage-deflate']
+    const [extension] = deflateExtensions(relay, 'deflate-inline')
     expect(extension?.params['client_no_context_takeover']).toBe(true)
     expect(extension?._inflate ?? null).toBeNull()
   })
@@ -180,13 +192,8 @@ describe('permessage-deflate for awareness (WS_COMPRESSION=awareness, the defaul
     const relay = await relays.start()
     await wire('deflate-memory', {})
     await wire('deflate-memory', {})
-    await waitFor(() => [...relay.app.relay.connections].filter((c) => c.docId === 'deflate-memory').length === 2, { message: 'both connections' })
-    type Extension = { decompress: unknown; params: object; _options: object }
-    const extensions = [...relay.app.relay.connections]
-      .filter((c) => c.docId === 'deflate-memory')
-      .map((c) => (c.socket as unknown as { _extensions: Record<string, Extension> })._extensions['permessage-deflate']!)
-    expect(extensions).toHaveLength(2)
-    const [first, second] = extensions as [Extension, Extension]
+    await waitFor(() => deflateExtensions(relay, 'deflate-memory').length === 2, { message: 'both connections' })
+    const [first, second] = deflateExtensions(relay, 'deflate-memory') as [DeflateExtension, DeflateExtension]
     expect(first.decompress).toBe(second.decompress)
     expect(Object.getPrototypeOf(first.params)).toBe(Object.prototype)
     // ws copies the options per socket and sets isServer and maxPayload: both must be in what
