@@ -127,6 +127,23 @@ describe('RoomPersistence', () => {
     expect(Y.decodeStateVector(sv).get(doc.clientID)).toBe(1)
   })
 
+  it('encodes the state vector only for a batch somebody waits for', async () => {
+    let encoded = 0
+    const p = persistence({ stateVector: () => (encoded++, Y.encodeStateVector(doc)) })
+    type('a')
+    await timers.advance(50)
+    type('b')
+    await timers.advance(50)
+    expect(store.appendCalls).toHaveLength(2)
+    expect(encoded).toBe(0)
+
+    type('c')
+    const saved = p.whenSaved()
+    await timers.advance(50)
+    expect(Y.decodeStateVector(await saved).get(doc.clientID)).toBe(3)
+    expect(encoded).toBe(1)
+  })
+
   it('keeps updates while storage fails, retries with backoff, reports health once', async () => {
     const p = persistence()
     store.failAppendsWith = new StorageUnavailableError('disk full', 'SQLITE_FULL')
