@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { WebSocket } from 'ws'
 import { Connection } from './connection'
 
@@ -88,6 +88,24 @@ describe('Connection writes', () => {
     expect(connection.bufferedBytes).toBe(0)
     await tick()
     expect(tcp.flushes.map((frames) => frames.length)).toEqual([1, 19])
+  })
+
+  it('connections writing in one tick share one end-of-tick callback, and each sends its next tick anew', async () => {
+    const tcps = [new FakeTcp(), new FakeTcp(), new FakeTcp()]
+    const connections = tcps.map(connectionOver)
+    const nextTick = vi.spyOn(process, 'nextTick')
+    try {
+      for (const connection of connections) connection.sendDroppable(new Uint8Array(10))
+      for (const connection of connections) connection.sendDroppable(new Uint8Array(20))
+      expect(nextTick).toHaveBeenCalledTimes(1)
+    } finally {
+      nextTick.mockRestore()
+    }
+    expect(tcps.map((tcp) => tcp.flushes)).toEqual([[[10]], [[10]], [[10]]])
+    await tick()
+    expect(tcps.map((tcp) => tcp.flushes)).toEqual([[[10], [20]], [[10], [20]], [[10], [20]]])
+    connections[1]!.sendDroppable(new Uint8Array(30))
+    expect(tcps[1]!.flushes).toEqual([[10], [20], [30]])
   })
 
   it('a large frame flushes what waits and goes at once (backpressure sees it)', async () => {

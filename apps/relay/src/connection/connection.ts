@@ -6,6 +6,7 @@ import { TokenBucket } from '../limits/token-bucket'
 import type { RelayMetrics } from '../metrics/relay-metrics'
 import { realTimers, type Timers } from '../timers'
 import { inflateSmallMessagesInline, inlineInflater, negotiatedDeflate, sendCompressedFrame, type CompressibleFrame, type InlineDecompress } from './compression'
+import { uncorkAtEndOfTick } from './end-of-tick'
 import { SendBuffer, type SendBufferEvents, type SendBufferLimits } from './send-buffer'
 
 let nextConnectionId = 1
@@ -212,7 +213,7 @@ export class Connection {
       this.uncork()
     } else if (tcp !== null && !this.wroteThisTick) {
       this.wroteThisTick = true
-      process.nextTick(uncorkAtEndOfTick, this)
+      uncorkAtEndOfTick(this)
     } else if (tcp !== null && !this.corked && !tcp.destroyed) {
       tcp.cork()
       this.corked = true
@@ -267,10 +268,6 @@ export class Connection {
   get closedWith(): number | null {
     return this.closeCode
   }
-}
-
-function uncorkAtEndOfTick(connection: Connection): void {
-  connection.uncork()
 }
 
 /**
