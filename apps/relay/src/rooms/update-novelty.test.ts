@@ -1,7 +1,7 @@
 import { DEFAULT_LIMITS, validateUpdate } from '@collab/protocol'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { DocumentNovelty } from './update-novelty'
+import { coversAll, DocumentNovelty } from './update-novelty'
 
 function pair(): [Y.Doc, Y.Doc] {
   const relay = new Y.Doc()
@@ -93,5 +93,65 @@ describe('DocumentNovelty.knownToChangeNothing', () => {
     // A whole delete set (41 ranges) builds it; after that the small one is judged too.
     expect(novelty.knownToChangeNothing(decoded(Y.encodeStateAsUpdate(client, Y.encodeStateVector(relay))))).toBe(true)
     expect(novelty.knownToChangeNothing(decoded(backspace))).toBe(true)
+  })
+})
+
+describe('coversAll', () => {
+  type Range = { clock: number; len: number }
+  /** Every non-empty range inside one known range: the definition, checked the slow way. */
+  const reference = (known: Range[], ranges: Range[]) =>
+    ranges.every((r) => r.len <= 0 || known.some((k) => k.clock <= r.clock && r.clock + r.len <= k.clock + k.len))
+
+  /** Deterministic pseudo-random numbers (mulberry32), so a failure replays. */
+  function random(seed: number): () => number {
+    return () => {
+      seed = (seed + 0x6d2b79f5) | 0
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+    }
+  }
+
+  it('agrees with the definition on sorted, unsorted, covered and uncovered delete sets', () => {
+    const next = random(7)
+    const int = (below: number) => Math.floor(next() * below)
+    let covered = 0
+    for (let trial = 0; trial < 2_000; trial++) {
+      const known: Range[] = []
+      let clock = int(3)
+      for (let count = int(12); count > 0; count--) {
+        const len = 1 + int(5)
+        known.push({ clock, len })
+        clock += len + 1 + int(4) // a gap: known ranges are maximal
+      }
+      const ranges: Range[] = []
+      for (let count = int(10); count > 0; count--) {
+        const base = known[int(known.length)]
+        if (base !== undefined && next() < 0.8) {
+          const start = base.clock + int(base.len)
+          ranges.push({ clock: start, len: int(base.clock + base.len - start + (next() < 0.2 ? 3 : 1)) })
+        } else {
+          ranges.push({ clock: int(clock + 5), len: int(6) })
+        }
+      }
+      if (next() < 0.7) ranges.sort((a, b) => a.clock - b.clock)
+      const expected = reference(known, ranges)
+      if (expected) covered++
+      expect(coversAll(known, ranges), JSON.stringify({ known, ranges })).toBe(expected)
+    }
+    // Both answers were exercised, not one of them 2,000 times.
+    expect(covered).toBeGreaterThan(200)
+    expect(covered).toBeLessThan(1_800)
+  })
+
+  it('refuses a range that spans two known ranges and the gap between them', () => {
+    const known = [
+      { clock: 0, len: 3 },
+      { clock: 4, len: 3 },
+    ]
+    expect(coversAll(known, [{ clock: 1, len: 2 }, { clock: 4, len: 3 }])).toBe(true)
+    expect(coversAll(known, [{ clock: 2, len: 3 }])).toBe(false)
+    expect(coversAll(known, [{ clock: 5, len: 1 }, { clock: 0, len: 4 }])).toBe(false)
+    expect(coversAll([], [{ clock: 0, len: 0 }])).toBe(true)
   })
 })
