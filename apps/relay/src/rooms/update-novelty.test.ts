@@ -1,4 +1,5 @@
 import { DEFAULT_LIMITS, validateUpdate } from '@collab/protocol'
+import * as prng from 'lib0/prng'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { coversAll, DocumentNovelty } from './update-novelty'
@@ -102,18 +103,10 @@ describe('coversAll', () => {
   const reference = (known: Range[], ranges: Range[]) =>
     ranges.every((r) => r.len <= 0 || known.some((k) => k.clock <= r.clock && r.clock + r.len <= k.clock + k.len))
 
-  /** Deterministic pseudo-random numbers (mulberry32), so a failure replays. */
-  function random(seed: number): () => number {
-    return () => {
-      seed = (seed + 0x6d2b79f5) | 0
-      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-    }
-  }
-
   it('agrees with the definition on sorted, unsorted, covered and uncovered delete sets', () => {
-    const next = random(7)
+    // Seeded, so a failure replays.
+    const gen = prng.create(7)
+    const next = () => prng.real53(gen)
     const int = (below: number) => Math.floor(next() * below)
     let covered = 0
     for (let trial = 0; trial < 2_000; trial++) {
