@@ -8,13 +8,15 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { REPO_DIR } from '../paths'
 import { builtServer } from './build-servers'
-import { sleep } from '../util/clock'
+import { nowMs, sleep } from '../util/clock'
 import { SERVER_CPU, pinnedCommand } from './affinity'
 import type { ProbeReply, ProbeRequest } from './probe'
 import { cpuSeconds, ioBytes, rssBytes } from './proc-stats'
 import type { ServerSpec } from './server-spec'
 
 const PROBE_URL = pathToFileURL(builtServer('probe')).href
+/** How often a starting server's ready path is polled. */
+const READY_POLL_MS = 10
 
 /** A server process did not become ready, or died. */
 export class ServerStartError extends Error {
@@ -65,6 +67,10 @@ export class RunningServer {
   private nextProbeId = 1
   private readonly pendingProbes = new Map<number, (reply: ProbeReply) => void>()
   readonly exited: Promise<void>
+  /** Spawn → the first 200 from its ready path, ms (polled every {@link READY_POLL_MS}). */
+  readyAfterMs = Number.NaN
+  /** CPU seconds the process had used when it was first seen ready (its startup). */
+  startupCpuSeconds = Number.NaN
 
   private constructor(
     readonly spec: ServerSpec,
@@ -106,16 +112,21 @@ export class RunningServer {
       env: { ...process.env, ...spec.env({ port: options.port, dataDir: options.dataDir }), ...options.extraEnv },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     })
+    const spawnedMs = nowMs()
     const server = new RunningServer(spec, options.port, options.dataDir, child, options.cpuProfileDir !== undefined)
     const deadline = Date.now() + 60_000
     for (;;) {
       if (server.exitCode !== null) throw new ServerStartError(spec.label, `exited with ${server.exitCode}`, server.outputTail())
-      if ((await httpStatus(options.port, spec.readyPath)) === 200) return server
+      if ((await httpStatus(options.port, spec.readyPath)) === 200) {
+        server.readyAfterMs = nowMs() - spawnedMs
+        server.startupCpuSeconds = server.cpuSeconds()
+        return server
+      }
       if (Date.now() > deadline) {
         await server.stop()
         throw new ServerStartError(spec.label, 'not ready after 60 s', server.outputTail())
       }
-      await sleep(50)
+      await sleep(READY_POLL_MS)
     }
   }
 
