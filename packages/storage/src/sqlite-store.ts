@@ -194,7 +194,7 @@ export class SqliteDocStore implements DocStore {
    * The append transaction, made once: better-sqlite3 builds a wrapper object per
    * `db.transaction()` call, ~1% of the relay's CPU at typing rates when made per commit.
    */
-  private readonly appendTransaction: Database.Transaction<(batch: PendingAppend[], nowMs: number) => number[]>
+  private readonly appendTransaction: Database.Transaction<(batch: PendingAppend[], batchBytes: number[], nowMs: number) => number[]>
 
   private constructor(
     /** Absolute or relative path of the database file. */
@@ -204,9 +204,9 @@ export class SqliteDocStore implements DocStore {
   ) {
     this.db = db
     this.statements = prepareStatements(db)
-    this.appendTransaction = db.transaction((batch: PendingAppend[], nowMs: number): number[] =>
-      batch.map(({ docId, updates }) => {
-        const docBytes = updates.reduce((sum, update) => sum + update.byteLength, 0)
+    this.appendTransaction = db.transaction((batch: PendingAppend[], batchBytes: number[], nowMs: number): number[] =>
+      batch.map(({ docId, updates }, index) => {
+        const docBytes = batchBytes[index]!
         this.statements.ensureDoc.run(docId, nowMs)
         const row = this.statements.bumpLog.get(updates.length, updates.length, docBytes, nowMs, docId)
         if (row === undefined) throw new Error(`docs row for ${JSON.stringify(docId)} vanished inside its transaction`)
@@ -325,18 +325,17 @@ export class SqliteDocStore implements DocStore {
       for (const append of batch) append.reject(new StoreClosedError('append to', append.docId))
       return
     }
+    const batchBytes = batch.map(({ updates }) => updates.reduce((sum, update) => sum + update.byteLength, 0))
     let lastSeqs: number[]
     try {
       // IMMEDIATE takes the write lock up front: a deferred transaction that reads first can hit
       // SQLITE_BUSY on upgrade, which busy_timeout does not retry.
-      lastSeqs = this.appendTransaction.immediate(batch, this.now())
+      lastSeqs = this.appendTransaction.immediate(batch, batchBytes, this.now())
     } catch (error) {
       for (const append of batch) append.reject(mapStorageFailure(error, { operation: 'append to', path: this.path, docId: append.docId }))
       return
     }
-    let bytes = 0
-    for (const { updates } of batch) for (const update of updates) bytes += update.byteLength
-    this.checkpointer?.committed(bytes)
+    this.checkpointer?.committed(batchBytes.reduce((sum, bytes) => sum + bytes, 0))
     batch.forEach((append, index) => append.resolve(lastSeqs[index] as number))
   }
 
