@@ -24,8 +24,8 @@ const ENTRY_POINTS = [
 export const EXTERNAL_PACKAGES = ['better-sqlite3', 'pg', 'ioredis', 'bufferutil', 'utf-8-validate'] as const
 
 /**
- * The bundled CommonJS packages call `require` for Node's built-in modules; in an ES module that
- * binding does not exist, so the bundle defines it first.
+ * The bundled CommonJS packages call `require` for Node's built-in modules (and ws for its optional
+ * helpers); in an ES module that binding does not exist, so the bundle defines it first.
  */
 const REQUIRE_SHIM = "import { createRequire as createRequireForBundle } from 'node:module'; const require = createRequireForBundle(import.meta.url);"
 
