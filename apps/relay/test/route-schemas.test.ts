@@ -10,11 +10,11 @@ import { relayApp, resolveConfig } from '../src/app'
 /** Validation parts of a route schema (responses go to fast-json-stringify, not Ajv). */
 const VALIDATED_PARTS = ['body', 'querystring', 'params', 'headers'] as const
 
-let app: FastifyInstance | null = null
+let opened: FastifyInstance | null = null
 
 afterEach(async () => {
-  await app?.close()
-  app = null
+  await opened?.close()
+  opened = null
 })
 
 /** A Fastify with Ajv's defaults (schemas checked against the meta-schema) and the routes' schemas. */
@@ -24,7 +24,7 @@ function strictApp(): { app: FastifyInstance; schemas: Array<{ url: string; sche
   instance.addHook('onRoute', (route) => {
     if (route.schema !== undefined) schemas.push({ url: route.url, schema: route.schema })
   })
-  app = instance
+  opened = instance
   return { app: instance, schemas }
 }
 
