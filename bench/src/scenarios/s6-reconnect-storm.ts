@@ -22,7 +22,7 @@ const SIZES: Record<SizeName, { clients: number }> = {
   default: { clients: 200 },
   large: { clients: 1000 },
 }
-const SERVERS_RUN: ServerId[] = ['ours', 'ours-memory', 'y-websocket', 'hocuspocus']
+const SERVERS_RUN: ServerId[] = ['ours', 'ours-memory', 'ours-uncompressed', 'y-websocket', 'hocuspocus']
 const MiB = 1024 * 1024
 type Phase = 'warm' | 'cold'
 
@@ -59,6 +59,7 @@ export const reconnectStormScenario: Scenario = {
         `${size.clients} clients, each holding the whole automerge-paper document (as a stock client would after editing it), reconnect at once: sync step 1 with their full state vector; they answer the server's step 1 with only the delete set when the server has everything, else with their whole state (like a stock y-websocket client).`,
         'Warm: the document stays in memory (a holder client remains); all clients close, then all reconnect at once. Cold: all clients and the holder leave, the server restarts (ours flushes and reloads from SQLite; in-memory servers, ours (no persistence) included, lose the document and get it back from the clients), then all reconnect at once.',
         'Synced = every client got the server\'s sync step 2; settled = every client then got the answer to a second step 1 (the server has processed its upload). Peak RSS sampled every 20 ms; event-loop delay from the in-server probe (10 ms resolution).',
+        "Clients offer permessage-deflate as browsers do. Ours accepts it (`WS_COMPRESSION=awareness`, its default) and asks them to compress every message on its own (`client_no_context_takeover`); its clients then send their step 2 (the delete set, 10.6 KB; the whole state, 245 KB, to a server that lost the document) compressed, like ws's own client from 1 KiB on. A load worker compresses a message its clients send alike once and sends those bytes from each (what each client's compressor would produce, each message standing alone): a hundred clients in one process each compressing through ws's own zlib stream (~1 ms of CPU per 10 KiB message, measured) made the load core, not the server, set the storm's time, where real clients compress on machines of their own. y-websocket and Hocuspocus do not accept the extension. **ours (WS_COMPRESSION=off)** shows the relay with compression turned off (an extra column, not the one the ratios use).",
         'Restart: from spawning the server process (node with the bench\'s probe preloaded, as every server) until its ready path answers 200, polled every 10 ms (ours: /readyz, which waits for storage to open; the others: /); CPU = the process\'s user + system time at that moment.',
       ],
       tables: [],

@@ -7,6 +7,7 @@ import * as decoding from 'lib0/decoding'
 import WebSocket from 'ws'
 import { nowMs } from '../util/clock'
 import { messageKind, type Dialect } from './dialect'
+import { compressThrough } from './shared-deflate'
 
 /** An empty state vector: "I have nothing". */
 export const EMPTY_STATE_VECTOR = new Uint8Array([0])
@@ -87,7 +88,8 @@ export class LightClient {
     // Offers permessage-deflate as browsers do (`permessage-deflate; client_max_window_bits`); a
     // server that accepts it may compress what it sends. This client compresses only messages of
     // 1 KiB or more (ws's default threshold), where Chromium compresses every message: the load
-    // core stays free for receiving.
+    // core stays free for receiving. When every message stands alone, one the worker's clients
+    // send alike is compressed once for all of them (see shared-deflate).
     const socket = new WebSocket(dialect.url(baseUrl, docId), {
       perMessageDeflate: true,
       skipUTF8Validation: true,
@@ -101,6 +103,7 @@ export class LightClient {
     return new Promise((resolve, reject) => {
       socket.once('open', () => {
         this.openedAtMs = nowMs()
+        compressThrough(socket)
         for (const message of dialect.openingMessages(docId)) this.sendRaw(message)
         this.send(encodeSyncStep1(this.options.stateVector ?? EMPTY_STATE_VECTOR))
         resolve()
