@@ -13,6 +13,7 @@ import type { Timers } from '../timers'
 import { rejectInvalidDocId, type DocIdParams } from './doc-id-guard'
 import { releaseUpgradeRequest } from './release-upgrade'
 import { SyncSession, type SyncSessionContext } from './sync-session'
+import { corkUpgrade } from './upgrade-cork'
 import { upgradeGuard } from './upgrade-guard'
 
 export interface SyncRouteOptions {
@@ -54,6 +55,7 @@ export async function syncRoutes(fastify: FastifyInstance, options: SyncRouteOpt
     {
       websocket: true,
       preValidation: [rejectInvalidDocId, upgradeGuard({ ...options, metrics })],
+      preHandler: corkUpgrade,
     },
     (socket, request) => {
       // Everything the connection needs from the request is read here: nothing below may keep
