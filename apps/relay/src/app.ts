@@ -123,6 +123,7 @@ async function relayAppPlugin(fastify: FastifyInstance, options: RelayAppOptions
     awarenessFlushMs: config.awarenessFlushMs,
     awarenessMaxStatesPerSecond: config.awarenessMaxStatesPerSecond,
     unloadDelayMs: config.roomUnloadDelayMs,
+    deflateWholeAnswers: config.compression === 'all',
     cluster,
     sharedStore: storeIsShared(config, cluster),
   })
@@ -166,9 +167,10 @@ async function relayAppPlugin(fastify: FastifyInstance, options: RelayAppOptions
       // The relay tracks its sockets itself (`connections`); ws's own Set would add an entry and
       // a 'close' listener closure to every socket (~150 bytes each).
       clientTracking: false,
-      // WS_COMPRESSION=awareness: negotiated so awareness broadcasts can go compressed (see
-      // connection/compression.ts); ws itself never compresses (threshold ∞, compress: false).
-      perMessageDeflate: config.compression === 'awareness' ? perMessageDeflateOptions(config.limits.maxFrameBytes) : false,
+      // WS_COMPRESSION=awareness or all: negotiated so awareness broadcasts (and with `all` large
+      // whole-document answers) can go compressed (see connection/compression.ts); ws itself
+      // never compresses (threshold ∞, compress: false).
+      perMessageDeflate: config.compression !== 'off' ? perMessageDeflateOptions(config.limits.maxFrameBytes) : false,
     },
     // Client-caused socket errors (oversized frame → ws closes with 1009, resets) are routine.
     errorHandler: (error, _socket, request) => {
@@ -193,7 +195,7 @@ async function relayAppPlugin(fastify: FastifyInstance, options: RelayAppOptions
   // Only /sync/:docId speaks WebSocket. Without this, @fastify/websocket would upgrade a request
   // to any other route (e.g. the web app's wildcard) and then close it without a code.
   fastify.addHook('onRequest', async (request, reply) => {
-    if (request.ws && config.compression === 'awareness') {
+    if (request.ws && config.compression !== 'off') {
       // Offers ws could only answer by refusing the upgrade are dropped: that client runs
       // uncompressed instead.
       const offers = acceptableDeflateOffers(request.raw.headers['sec-websocket-extensions'])

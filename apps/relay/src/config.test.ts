@@ -47,7 +47,7 @@ describe('loadConfig', () => {
     ['MAX_FRAME_BYTES', '1e6', 'Invalid MAX_FRAME_BYTES="1e6": expected an integer >= 1'],
     ['PERSISTENCE', 'no', 'Invalid PERSISTENCE="no": expected one of on, off'],
     ['PERSISTENCE', 'false', 'Invalid PERSISTENCE="false": expected one of on, off'],
-    ['WS_COMPRESSION', 'gzip', 'Invalid WS_COMPRESSION="gzip": expected one of awareness, off'],
+    ['WS_COMPRESSION', 'gzip', 'Invalid WS_COMPRESSION="gzip": expected one of awareness, all, off'],
     // Past 2^31 - 1 ms Node would run the timer after 1 ms: a ping every millisecond.
     ['PING_INTERVAL_MS', '3000000000', 'Invalid PING_INTERVAL_MS="3000000000": expected an integer from 1 to 86400000'],
     ['ROOM_UNLOAD_DELAY_MS', '86400001', 'Invalid ROOM_UNLOAD_DELAY_MS="86400001": expected an integer from 0 to 86400000'],
@@ -73,6 +73,7 @@ describe('loadConfig', () => {
     expect(loadConfig({}).compression).toBe('awareness')
     expect(loadConfig({ WS_COMPRESSION: ' Off ' }).compression).toBe('off')
     expect(loadConfig({ WS_COMPRESSION: 'awareness' }).compression).toBe('awareness')
+    expect(loadConfig({ WS_COMPRESSION: 'ALL' }).compression).toBe('all')
   })
 
   it('reads PERSISTENCE (on by default, case and spaces ignored)', () => {

@@ -38,7 +38,7 @@ export interface RelayConfig {
   awarenessFlushMs: number
   /** Presence states one connection receives per second at most (larger rooms flush less often). */
   awarenessMaxStatesPerSecond: number
-  /** WS_COMPRESSION: `awareness` (default) negotiates permessage-deflate for awareness broadcasts; `off` never. */
+  /** WS_COMPRESSION: `awareness` (default) negotiates permessage-deflate for awareness broadcasts, `all` also for large whole-document answers; `off` never. */
   compression: CompressionMode
   /** Delay before retrying a failed storage write (doubles up to 30 s). */
   storageRetryMs: number
@@ -259,7 +259,7 @@ export const CONFIG_VARIABLES: readonly Variable[] = [
   variable('AWARENESS_MAX_STATES_PER_SECOND', 200, 'Presence states a connection receives per second at most: a room with more than this × AWARENESS_FLUSH_MS / 1000 people sends presence less often (at least once per second)', positive, (c, v) => {
     c.awarenessMaxStatesPerSecond = v
   }),
-  variable('WS_COMPRESSION', 'awareness', 'awareness: accept permessage-deflate and send each coalesced awareness frame compressed, once per room (presence traffic ~6–13× smaller; clients then compress what they send, which the relay inflates); off: no compression', compressionMode, (c, v) => {
+  variable('WS_COMPRESSION', 'awareness', 'awareness: accept permessage-deflate and send each coalesced awareness frame compressed, once per room (presence traffic ~6–13× smaller; clients then compress what they send, which the relay inflates); all: also the whole state of a large document, to joiners once several asked for one version (about half the bytes, for slow links; each joiner then inflates it); off: no compression', compressionMode, (c, v) => {
     c.compression = v
   }),
   variable('STORAGE_RETRY_MS', 500, 'First retry delay after a failed storage write (doubles up to 30 s)', duration(1), (c, v) => {

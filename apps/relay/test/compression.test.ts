@@ -1,9 +1,10 @@
 import { connect, type Socket } from 'node:net'
-import { encodeAwareness, encodeAwarenessEntries, encodeSyncStep1, encodeSyncUpdate } from '@collab/protocol'
+import { decodeFrame, encodeAwareness, encodeAwarenessEntries, encodeSyncStep1, encodeSyncUpdate } from '@collab/protocol'
 import { describe, expect, it } from 'vitest'
 import { WebSocket, type ClientOptions } from 'ws'
 import * as Y from 'yjs'
 import { perMessageDeflateOptions } from '../src/connection/compression'
+import { DEFLATE_WHOLE_AT_REQUEST, MIN_CACHED_WHOLE_BYTES } from '../src/rooms/full-state'
 import { textOf, useRelayPerTest, waitFor, waitForSync, type StartedRelay, type TestClient } from './helpers'
 
 /** A raw client whose TCP socket is kept, so the test can count the bytes on the wire. */
@@ -12,11 +13,14 @@ interface WireClient {
   tcp: () => Socket
   /** Decoded (decompressed) message bytes received. */
   messageBytes: () => number
+  /** Every message received, decoded (decompressed). */
+  messages: Buffer[]
 }
 
 function openWireClient(url: string, options: ClientOptions): Promise<WireClient> {
   let tcp: Socket | null = null
   let messageBytes = 0
+  const messages: Buffer[] = []
   const socket = new WebSocket(url, {
     ...options,
     createConnection: (connectOptions: { port?: number; host?: string }) => {
@@ -27,6 +31,7 @@ function openWireClient(url: string, options: ClientOptions): Promise<WireClient
   socket.binaryType = 'nodebuffer'
   socket.on('message', (data: Buffer) => {
     messageBytes += data.byteLength
+    messages.push(data)
   })
   return new Promise((resolve, reject) => {
     socket.once('open', () => {
@@ -38,6 +43,7 @@ function openWireClient(url: string, options: ClientOptions): Promise<WireClient
           return tcp
         },
         messageBytes: () => messageBytes,
+        messages,
       })
     })
     socket.once('unexpected-response', (_request, response) => reject(new Error(`upgrade refused with HTTP ${response.statusCode}`)))
@@ -225,5 +231,80 @@ describe('permessage-deflate for awareness (WS_COMPRESSION=awareness, the defaul
   it('WS_COMPRESSION=off negotiates nothing', async () => {
     await relays.start({ config: { compression: 'off' } })
     expect((await wire('deflate-off', {})).socket.extensions).toBe('')
+  })
+})
+
+describe('permessage-deflate for large whole-document answers (WS_COMPRESSION=all)', () => {
+  const relays = useRelayPerTest()
+
+  /** A joiner (empty state vector) and the sync step 2 it got: the document it carries, and the TCP bytes until then. */
+  async function join(docId: string, options: ClientOptions): Promise<{ text: string; messageBytes: number; wireBytes: number }> {
+    const client = await openWireClient(`${relays.relay.syncUrl}/${docId}`, options)
+    relays.onCleanup(() => client.socket.terminate())
+    const step2 = await waitFor(() => client.messages.find((message) => message[0] === 0 && message[1] === 1), { message: 'the sync step 2' })
+    const decoded = decodeFrame(new Uint8Array(step2))
+    if (decoded.type !== 'sync-step2') throw new Error(`expected sync step 2, got ${decoded.type}`)
+    const doc = new Y.Doc()
+    Y.applyUpdate(doc, decoded.update)
+    return { text: textOf(doc), messageBytes: client.messageBytes(), wireBytes: client.tcp().bytesRead }
+  }
+
+  it('sends the whole document compressed to joiners that negotiated it once several asked for one version, plain to the others', async () => {
+    await relays.start({ config: { compression: 'all' } })
+    const docId = 'deflate-whole'
+    const text = 'A paragraph of prose that compresses as prose does. '.repeat(Math.ceil((2 * MIN_CACHED_WHOLE_BYTES) / 50))
+    const writer = relays.client(docId)
+    await waitForSync(writer.provider)
+    writer.doc.getText('text').insert(0, text)
+    await waitFor(() => relays.relay.app.relay.rooms.get(docId)?.doc.getText('text').length === text.length, { message: 'the relay to have the text' })
+    const first = await join(docId, {})
+    expect(first.text).toBe(text)
+    // The first requests of a version go plain (their TCP bytes hold the whole message).
+    expect(first.wireBytes).toBeGreaterThan(first.messageBytes)
+    for (let request = 2; request <= DEFLATE_WHOLE_AT_REQUEST; request++) expect((await join(docId, {})).text).toBe(text)
+    // Compressing runs on zlib's thread pool; joiners meanwhile still get the plain answer.
+    const compressed = await waitFor(async () => {
+      const joined = await join(docId, {})
+      expect(joined.text).toBe(text)
+      return joined.wireBytes < joined.messageBytes / 2 ? joined : null
+    }, { message: 'a joiner to get the whole document compressed' })
+    expect(compressed.text).toBe(text)
+    const plain = await join(docId, { perMessageDeflate: false })
+    expect(plain.text).toBe(text)
+    expect(plain.wireBytes).toBeGreaterThan(plain.messageBytes)
+  })
+
+  it('compresses a newer version again once the document changed', async () => {
+    await relays.start({ config: { compression: 'all' } })
+    const docId = 'deflate-whole-changed'
+    const writer = relays.client(docId)
+    await waitForSync(writer.provider)
+    const text = writer.doc.getText('text')
+    text.insert(0, 'Prose, again and again. '.repeat(Math.ceil((2 * MIN_CACHED_WHOLE_BYTES) / 24)))
+    const compressedJoin = () =>
+      waitFor(async () => {
+        const joined = await join(docId, {})
+        return joined.text === text.toString() && joined.wireBytes < joined.messageBytes / 2 ? joined : null
+      }, { message: 'a joiner to get the current version compressed' })
+    await compressedJoin()
+    text.insert(0, 'A new first sentence. ')
+    await waitFor(() => relays.relay.app.relay.rooms.get(docId)?.doc.getText('text').toString() === text.toString(), { message: 'the relay to have the edit' })
+    const after = await compressedJoin()
+    expect(after.text.startsWith('A new first sentence. ')).toBe(true)
+  })
+  it('sends every whole-document answer plain with WS_COMPRESSION=awareness (the default)', async () => {
+    await relays.start()
+    const docId = 'deflate-whole-default'
+    const writer = relays.client(docId)
+    await waitForSync(writer.provider)
+    const text = 'Prose, once more. '.repeat(Math.ceil((2 * MIN_CACHED_WHOLE_BYTES) / 18))
+    writer.doc.getText('text').insert(0, text)
+    await waitFor(() => relays.relay.app.relay.rooms.get(docId)?.doc.getText('text').length === text.length, { message: 'the relay to have the text' })
+    for (let request = 1; request <= DEFLATE_WHOLE_AT_REQUEST + 1; request++) await join(docId, {})
+    // Time enough for a compression to finish, had one started.
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const joined = await join(docId, {})
+    expect(joined.text).toBe(text)
+    expect(joined.wireBytes).toBeGreaterThan(joined.messageBytes)
   })
 })

@@ -1,5 +1,6 @@
 // permessage-deflate (RFC 7692), on by default (WS_COMPRESSION=awareness; `off` turns it off), for
-// the one kind of frame where it pays: coalesced awareness.
+// the frame where it pays: coalesced awareness; with WS_COMPRESSION=all also a large document's
+// whole state sent to several joiners (rooms/full-state.ts).
 // A room's awareness frame is the same bytes for every receiver, so it is compressed once per
 // flush (no context carried between messages) and that payload goes to every connection that
 // negotiated the extension. Document updates are never compressed (small, latency-bound), and
@@ -9,13 +10,16 @@
 // pool (~230 µs of CPU per small message, against ~7 µs for a plain one); the relay asks clients
 // to compress every message on its own (`client_no_context_takeover`) and inflates them
 // synchronously, small ones in JavaScript (see inflateSmallMessagesInline).
-import { deflateRawSync, inflateRawSync, constants as zlibConstants } from 'node:zlib'
+import { deflateRaw, deflateRawSync, inflateRawSync, constants as zlibConstants } from 'node:zlib'
 import { inflateSync as inflateInJavaScript } from 'fflate'
 import * as wsModule from 'ws'
 import type { WebSocket } from 'ws'
 
-export const COMPRESSION_MODES = ['awareness', 'off'] as const
-/** `awareness`: negotiate permessage-deflate and compress awareness broadcasts; `off`: never. */
+export const COMPRESSION_MODES = ['awareness', 'all', 'off'] as const
+/**
+ * `awareness`: negotiate permessage-deflate and compress awareness broadcasts; `all`: also large
+ * whole-document answers to joiners; `off`: never.
+ */
 export type CompressionMode = (typeof COMPRESSION_MODES)[number]
 
 /**
@@ -113,9 +117,21 @@ function windowBitsAtLeast(value: string, min: number): boolean {
 /** RFC 7692 §7.2.1: a sync-flushed message ends with these four bytes, which are not sent. */
 const SYNC_FLUSH_TAIL = 4
 
+const DEFLATE_OPTIONS = { windowBits: SERVER_WINDOW_BITS, finishFlush: zlibConstants.Z_SYNC_FLUSH }
+
 /** One message compressed on its own, as sent in a frame with RSV1 set. */
 export function deflateMessage(message: Uint8Array): Buffer {
-  const flushed = deflateRawSync(message, { windowBits: SERVER_WINDOW_BITS, finishFlush: zlibConstants.Z_SYNC_FLUSH })
+  return withoutSyncFlushTail(deflateRawSync(message, DEFLATE_OPTIONS))
+}
+
+/** {@link deflateMessage} on zlib's thread pool, for messages too large to compress on the event loop. */
+export function deflateMessageAsync(message: Uint8Array): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    deflateRaw(message, DEFLATE_OPTIONS, (error, flushed) => (error ? reject(error) : resolve(withoutSyncFlushTail(flushed))))
+  })
+}
+
+function withoutSyncFlushTail(flushed: Buffer): Buffer {
   return flushed.subarray(0, flushed.length - SYNC_FLUSH_TAIL)
 }
 

@@ -74,7 +74,7 @@ export class Connection {
   toldReadOnly = false
   /** The room listening for backpressure (set when it joins). */
   backpressure: BackpressureListener | null = null
-  /** The socket negotiated permessage-deflate (only awareness broadcasts use it). */
+  /** The socket negotiated permessage-deflate (awareness broadcasts use it; with WS_COMPRESSION=all large whole-document answers too). */
   readonly deflate: boolean
   private readonly sendBuffer: SendBuffer
   private readonly timers: Timers
@@ -155,12 +155,18 @@ export class Connection {
     return this.sendBuffer.behind
   }
 
-  /** Sends a frame the client must get (handshake, answers, resync); dropped only when closing. */
-  send(frame: Uint8Array): void {
+  /**
+   * Sends a frame the client must get (handshake, answers, resync); dropped only when closing.
+   * `deflated`: the same message compressed, sent instead when this socket negotiated
+   * permessage-deflate.
+   */
+  send(frame: Uint8Array, deflated: Uint8Array | null = null): void {
     if (!this.open) return
-    this.write(frame)
+    let bytes = frame.byteLength
+    if (deflated !== null && this.deflate && this.write(deflated, true)) bytes = deflated.byteLength
+    else this.write(frame)
     this.metrics?.sent(frame)
-    this.sendBuffer.afterSend(frame.byteLength, true)
+    this.sendBuffer.afterSend(bytes, true)
   }
 
   /**

@@ -1,7 +1,8 @@
+import { inflateRawSync, constants as zlibConstants } from 'node:zlib'
 import { decodeFrame } from '@collab/protocol'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { FullStateCache, MIN_CACHED_WHOLE_BYTES } from './full-state'
+import { DEFLATE_WHOLE_AT_REQUEST, FullStateCache, MIN_CACHED_WHOLE_BYTES } from './full-state'
 
 const EMPTY = Y.encodeStateVector(new Y.Doc())
 
@@ -90,5 +91,84 @@ describe('FullStateCache', () => {
     if (decoded.type !== 'sync-step2') throw new Error('expected sync step 2')
     Y.applyUpdate(replica, decoded.update)
     expect(replica.getText('t').toString()).toBe(`${'abc'.repeat(100)}def`)
+  })
+})
+
+/** A permessage-deflate payload inflated as a client would (RFC 7692: the sync-flush tail appended). */
+function inflateMessage(payload: Uint8Array): Uint8Array {
+  return new Uint8Array(inflateRawSync(Buffer.concat([payload, Buffer.from([0x00, 0x00, 0xff, 0xff])]), { finishFlush: zlibConstants.Z_SYNC_FLUSH }))
+}
+
+/** A document whose whole-document answer is kept, of text that compresses (typed prose). */
+function largeDoc(): Y.Doc {
+  const doc = new Y.Doc()
+  doc.getText('t').insert(0, 'the quick brown fox jumps over the lazy dog; '.repeat(Math.ceil(MIN_CACHED_WHOLE_BYTES / 40)))
+  return doc
+}
+
+/** Asks for the compressed whole-document answer until it is ready (compression runs on zlib's thread pool). */
+async function deflatedWhenReady(cache: FullStateCache): Promise<Buffer> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    cache.step2For(EMPTY)
+    const deflated = cache.deflatedStep2For(EMPTY)
+    if (deflated !== null) return deflated
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+  throw new Error('the whole-document answer was never compressed')
+}
+
+describe('FullStateCache compressed answers', () => {
+  it('compresses the kept whole-document answer from its second request on, once, to the same message', async () => {
+    const doc = largeDoc()
+    const cache = new FullStateCache(doc)
+    const frame = cache.step2For(EMPTY)
+    for (let request = 1; request <= DEFLATE_WHOLE_AT_REQUEST; request++) expect(cache.deflatedStep2For(EMPTY)).toBeNull()
+    const deflated = await deflatedWhenReady(cache)
+    expect(deflated.byteLength).toBeLessThan(frame.byteLength / 2)
+    expect(inflateMessage(deflated)).toEqual(frame)
+    expect(cache.deflatedStep2For(EMPTY)).toBe(deflated)
+    cache.dispose()
+  })
+
+  it('drops the compressed answer when the document changes, and a compression of an older version', async () => {
+    const doc = largeDoc()
+    const cache = new FullStateCache(doc)
+    cache.step2For(EMPTY)
+    const old = await deflatedWhenReady(cache)
+    doc.getText('t').insert(0, 'new ')
+    cache.step2For(EMPTY)
+    expect(cache.deflatedStep2For(EMPTY)).toBeNull()
+    expect(cache.deflatedStep2For(EMPTY)).toBeNull()
+    // The compression just started is of this version; a change now makes it stale.
+    doc.getText('t').insert(0, 'newer ')
+    const current = cache.step2For(EMPTY)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(cache.deflatedStep2For(EMPTY)).toBeNull()
+    const deflated = await deflatedWhenReady(cache)
+    expect(inflateMessage(deflated)).toEqual(current)
+    expect(inflateMessage(old)).not.toEqual(current)
+    cache.dispose()
+  })
+
+  it('compresses nothing but kept whole-document answers', async () => {
+    const small = new Y.Doc()
+    small.getText('t').insert(0, 'small')
+    const smallCache = new FullStateCache(small)
+    const doc = largeDoc()
+    const cache = new FullStateCache(doc)
+    cache.step2For(EMPTY)
+    const upToDate = Y.encodeStateVector(doc)
+    for (let request = 0; request < 3; request++) {
+      smallCache.step2For(EMPTY)
+      expect(smallCache.deflatedStep2For(EMPTY)).toBeNull()
+      cache.step2For(upToDate)
+      expect(cache.deflatedStep2For(upToDate)).toBeNull()
+    }
+    // Had those requests counted, a compression would have started and be done by now.
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(cache.deflatedStep2For(EMPTY)).toBeNull()
+    expect(smallCache.deflatedStep2For(EMPTY)).toBeNull()
+    smallCache.dispose()
+    cache.dispose()
   })
 })

@@ -61,6 +61,8 @@ export interface RoomOptions {
   awarenessMaxStatesPerSecond: number
   /** How long the room stays loaded after its last connection leaves. */
   unloadDelayMs: number
+  /** WS_COMPRESSION=all: large whole-document answers go compressed to joiners that negotiated it (see FullStateCache). */
+  deflateWholeAnswers?: boolean
   /** Most frames queued per connection while the room loads. */
   maxQueuedFramesWhileLoading?: number
   /** Counters for `/metrics`; absent in unit tests. */
@@ -390,7 +392,7 @@ export class Room implements BackpressureListener {
       case 'sync-step1':
         // Behind: its answer would queue behind what it is not reading; the resync covers it.
         if (connection.behind) connection.resyncFrom = frame.stateVector.slice()
-        else connection.send(this.fullState.step2For(frame.stateVector))
+        else connection.send(this.fullState.step2For(frame.stateVector), connection.deflate && this.options.deflateWholeAnswers === true ? this.fullState.deflatedStep2For(frame.stateVector) : null)
         return
       case 'sync-step2':
       case 'sync-update':
