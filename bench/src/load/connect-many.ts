@@ -39,6 +39,7 @@ export function summarize(clients: readonly LightClient[], startMs: number, fail
     endMs: nowMs(),
     syncMs: clients.filter((c) => c.syncedAtMs > 0).map((c) => c.syncedAtMs - c.connectStartMs),
     bytesIn: clients.map((c) => c.bytesInWhenSynced),
+    wireBytesIn: clients.map((c) => c.wireBytesInWhenSynced),
     bytesOut: clients.map((c) => c.bytesOut),
   }
 }

@@ -47,7 +47,10 @@ export interface ConnectResult {
   endMs: number
   /** Per client: connect start → sync step 2 received, ms. */
   syncMs: number[]
+  /** Per client: message bytes received until synced (as decoded: decompressed). */
   bytesIn: number[]
+  /** Per client: TCP bytes received until synced (upgrade response, framing and compression included). */
+  wireBytesIn: number[]
   bytesOut: number[]
 }
 

@@ -50,6 +50,8 @@ export class LightClient {
   syncedAtMs = 0
   /** Bytes received up to and including the sync step 2. */
   bytesInWhenSynced = 0
+  /** TCP bytes received up to and including the sync step 2 (upgrade response, framing, compression). */
+  wireBytesInWhenSynced = 0
   closeCode: number | null = null
   readonly synced: Promise<void>
   readonly closed: Promise<void>
@@ -195,6 +197,7 @@ export class LightClient {
         if (this.syncedAtMs === 0) {
           this.syncedAtMs = atMs
           this.bytesInWhenSynced = this.bytesIn
+          this.wireBytesInWhenSynced = this.wireBytesIn
           this.resolveSynced()
         } else {
           this.step2Waiters.shift()?.resolve()
