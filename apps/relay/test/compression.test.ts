@@ -292,6 +292,7 @@ describe('permessage-deflate for large whole-document answers (WS_COMPRESSION=al
     const after = await compressedJoin()
     expect(after.text.startsWith('A new first sentence. ')).toBe(true)
   })
+
   it('sends every whole-document answer plain with WS_COMPRESSION=awareness (the default)', async () => {
     await relays.start()
     const docId = 'deflate-whole-default'
