@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { WebSocket, type ClientOptions } from 'ws'
 import * as Y from 'yjs'
 import { perMessageDeflateOptions } from '../src/connection/compression'
-import { DEFLATE_WHOLE_AT_REQUEST, MIN_CACHED_WHOLE_BYTES } from '../src/rooms/full-state'
+import { DEFLATE_AT_REQUEST, MIN_CACHED_WHOLE_BYTES } from '../src/rooms/full-state'
 import { textOf, useRelayPerTest, waitFor, waitForSync, type StartedRelay, type TestClient } from './helpers'
 
 /** A raw client whose TCP socket is kept, so the test can count the bytes on the wire. */
@@ -261,7 +261,7 @@ describe('permessage-deflate for large whole-document answers (WS_COMPRESSION=al
     expect(first.text).toBe(text)
     // The first requests of a version go plain (their TCP bytes hold the whole message).
     expect(first.wireBytes).toBeGreaterThan(first.messageBytes)
-    for (let request = 2; request <= DEFLATE_WHOLE_AT_REQUEST; request++) expect((await join(docId, {})).text).toBe(text)
+    for (let request = 2; request <= DEFLATE_AT_REQUEST; request++) expect((await join(docId, {})).text).toBe(text)
     // Compressing runs on zlib's thread pool; joiners meanwhile still get the plain answer.
     const compressed = await waitFor(async () => {
       const joined = await join(docId, {})
@@ -301,7 +301,7 @@ describe('permessage-deflate for large whole-document answers (WS_COMPRESSION=al
     const text = 'Prose, once more. '.repeat(Math.ceil((2 * MIN_CACHED_WHOLE_BYTES) / 18))
     writer.doc.getText('text').insert(0, text)
     await waitFor(() => relays.relay.app.relay.rooms.get(docId)?.doc.getText('text').length === text.length, { message: 'the relay to have the text' })
-    for (let request = 1; request <= DEFLATE_WHOLE_AT_REQUEST + 1; request++) await join(docId, {})
+    for (let request = 1; request <= DEFLATE_AT_REQUEST + 1; request++) await join(docId, {})
     // Time enough for a compression to finish, had one started.
     await new Promise((resolve) => setTimeout(resolve, 100))
     const joined = await join(docId, {})

@@ -2,7 +2,7 @@ import { inflateRawSync, constants as zlibConstants } from 'node:zlib'
 import { decodeFrame } from '@collab/protocol'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { DEFLATE_WHOLE_AT_REQUEST, FullStateCache, MIN_CACHED_WHOLE_BYTES } from './full-state'
+import { DEFLATE_AT_REQUEST, FullStateCache, MIN_CACHED_WHOLE_BYTES } from './full-state'
 
 const EMPTY = Y.encodeStateVector(new Y.Doc())
 
@@ -79,7 +79,7 @@ describe('FullStateCache', () => {
     cache.dispose()
   })
 
-  it('answers a known state vector with just the difference, never from the cache', () => {
+  it('answers a known state vector with just the difference', () => {
     const doc = new Y.Doc()
     doc.getText('t').insert(0, 'abc'.repeat(100))
     const cache = new FullStateCache(doc, 0)
@@ -91,6 +91,46 @@ describe('FullStateCache', () => {
     if (decoded.type !== 'sync-step2') throw new Error('expected sync step 2')
     Y.applyUpdate(replica, decoded.update)
     expect(replica.getText('t').toString()).toBe(`${'abc'.repeat(100)}def`)
+  })
+
+  it('keeps the large answer to a repeated other state vector (an editor joiner: genesis item only) until the document changes or another is asked', () => {
+    const doc = new Y.Doc()
+    const genesis = new Y.Doc()
+    genesis.clientID = 42
+    genesis.getText('genesis').insert(0, 'g')
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(genesis))
+    doc.getText('t').insert(0, 'x'.repeat(MIN_CACHED_WHOLE_BYTES))
+    const cache = new FullStateCache(doc)
+    const joiner = Y.encodeStateVector(genesis)
+    const first = cache.step2For(joiner)
+    expect(cache.step2For(Uint8Array.from(joiner))).toBe(first)
+    expect(applyStep2(first).getText('t').toString()).toBe('x'.repeat(MIN_CACHED_WHOLE_BYTES))
+    // Another state vector takes its place (one kept at a time).
+    const partial = new Y.Doc()
+    Y.applyUpdate(partial, Y.encodeStateAsUpdate(genesis))
+    partial.getText('other').insert(0, 'o')
+    const otherAnswer = cache.step2For(Y.encodeStateVector(partial))
+    expect(cache.step2For(Y.encodeStateVector(partial))).toBe(otherAnswer)
+    expect(cache.step2For(joiner)).not.toBe(first)
+    // A change drops it.
+    const again = cache.step2For(joiner)
+    doc.getText('t').insert(0, '!')
+    const changed = cache.step2For(joiner)
+    expect(changed).not.toBe(again)
+    expect(applyStep2(changed).getText('t').toString()).toBe(`!${'x'.repeat(MIN_CACHED_WHOLE_BYTES)}`)
+    cache.dispose()
+  })
+
+  it('does not keep a small answer to another state vector', () => {
+    const doc = new Y.Doc()
+    doc.getText('t').insert(0, 'small')
+    const cache = new FullStateCache(doc)
+    const partial = new Y.Doc()
+    partial.getText('p').insert(0, 'p')
+    const first = cache.step2For(Y.encodeStateVector(partial))
+    expect(cache.step2For(Y.encodeStateVector(partial))).not.toBe(first)
+    expect(cache.step2For(Y.encodeStateVector(partial))).toEqual(first)
+    cache.dispose()
   })
 })
 
@@ -122,7 +162,7 @@ describe('FullStateCache compressed answers', () => {
     const doc = largeDoc()
     const cache = new FullStateCache(doc)
     const frame = cache.step2For(EMPTY)
-    for (let request = 1; request <= DEFLATE_WHOLE_AT_REQUEST; request++) expect(cache.deflatedStep2For(EMPTY)).toBeNull()
+    for (let request = 1; request <= DEFLATE_AT_REQUEST; request++) expect(cache.deflatedStep2For(EMPTY)).toBeNull()
     const deflated = await deflatedWhenReady(cache)
     expect(deflated.byteLength).toBeLessThan(frame.byteLength / 2)
     expect(inflateMessage(deflated)).toEqual(frame)
@@ -150,7 +190,30 @@ describe('FullStateCache compressed answers', () => {
     cache.dispose()
   })
 
-  it('compresses nothing but kept whole-document answers', async () => {
+  it('compresses the kept answer to a shared state vector too, and nothing for another', async () => {
+    const doc = largeDoc()
+    const genesis = new Y.Doc()
+    genesis.getText('genesis').insert(0, 'g')
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(genesis))
+    const cache = new FullStateCache(doc)
+    const joiner = Y.encodeStateVector(genesis)
+    const frame = cache.step2For(joiner)
+    for (let request = 1; request <= DEFLATE_AT_REQUEST; request++) expect(cache.deflatedStep2For(joiner)).toBeNull()
+    let deflated: Buffer | null = null
+    for (let attempt = 0; attempt < 200 && deflated === null; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      cache.step2For(joiner)
+      deflated = cache.deflatedStep2For(joiner)
+    }
+    expect(deflated).not.toBeNull()
+    expect(inflateMessage(deflated!)).toEqual(frame)
+    const stranger = new Y.Doc()
+    stranger.getText('s').insert(0, 's')
+    expect(cache.deflatedStep2For(Y.encodeStateVector(stranger))).toBeNull()
+    cache.dispose()
+  })
+
+  it('compresses nothing but kept answers', async () => {
     const small = new Y.Doc()
     small.getText('t').insert(0, 'small')
     const smallCache = new FullStateCache(small)

@@ -1,17 +1,20 @@
-// Two sync step 1 requests are very common and have answers that only change when the document
-// does: an empty state vector (a new client, a fresh tab, every client of a reconnect storm after
-// a cold restart) gets the whole document, and the document's own state vector (every client of a
-// warm reconnect storm, a tab that was merely disconnected) gets no structs and the whole delete
-// set. Both take time proportional to the document to encode; a room encodes each once and sends
-// the same bytes until the document changes. The whole-document answer is kept only for large
-// documents: below MIN_CACHED_WHOLE_BYTES encoding takes well under a millisecond, and keeping
-// a copy would only double every small document's memory. The whole-document update is also what
-// a compaction stores as the snapshot, so the two share one encoding: a snapshot taken after a
-// joiner's request costs no encoding, and a joiner after a compaction gets the cached answer.
-// With WS_COMPRESSION=all, a kept whole-document answer asked for again (several joiners of one
-// version: a storm after a cold restart, tabs opening a shared link) is also compressed, once, off
-// the event loop, for the clients that negotiated permessage-deflate: Yjs updates of text shrink
-// to about half.
+// Three sync step 1 requests are very common and have answers that only change when the document
+// does: an empty state vector (a stock client's new tab, every client of a reconnect storm after a
+// cold restart) gets the whole document; the document's own state vector (every client of a warm
+// reconnect storm, a tab that was merely disconnected) gets no structs and the whole delete set;
+// and one state vector many joiners share: our editor's, which holds only the genesis item every
+// replica creates (packages/yjs-binding/src/root.ts), gets all but that item. Each takes time
+// proportional to the document to encode; a room encodes each once and sends the same bytes until
+// the document changes (the shared one: the last such state vector asked for, one at a time).
+// Those answers are kept only for large documents: below MIN_CACHED_WHOLE_BYTES encoding takes
+// well under a millisecond, and keeping a copy would only double every small document's memory.
+// The whole-document update is also what a compaction stores as the snapshot, so the two share
+// one encoding: a snapshot taken after a joiner's request costs no encoding, and a joiner after a
+// compaction gets the cached answer.
+// With WS_COMPRESSION=all, a kept answer asked for again (several joiners of one version: a storm
+// after a cold restart, a class opening a shared link) is also compressed, once, off the event
+// loop, for the clients that negotiated permessage-deflate: Yjs updates of text shrink to about
+// half.
 import { encodeSyncStep2 } from '@collab/protocol'
 import * as Y from 'yjs'
 import { deflateMessageAsync } from '../connection/compression'
@@ -28,23 +31,30 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true
 }
 
-/** Whole-document answers smaller than this are encoded per request, not kept. */
+/** Whole-document (and shared) answers smaller than this are encoded per request, not kept. */
 export const MIN_CACHED_WHOLE_BYTES = 16 * 1024
 
 /**
- * The request for a kept whole-document answer (counting clients that can take it compressed)
- * that starts compressing it. Not the first: in a room being edited, the next joiner usually
- * finds a newer version, and compressing for one client would not pay.
+ * The request for a kept answer (counting clients that can take it compressed) that starts
+ * compressing it. Not the first: in a room being edited, the next joiner usually finds a newer
+ * version, and compressing for one client would not pay.
  */
-export const DEFLATE_WHOLE_AT_REQUEST = 2
+export const DEFLATE_AT_REQUEST = 2
+
+/** A kept answer's compression: requests so far, and the compressed payload once ready. */
+interface Compression {
+  requests: number
+  deflated: Buffer | null
+}
 
 export class FullStateCache extends DocumentCache {
   /** The whole-document answer; `update` is a view of its last bytes (the update it carries). */
   private whole: { frame: Uint8Array; update: Uint8Array } | null = null
   private current: { stateVector: Uint8Array; frame: Uint8Array } | null = null
-  /** Requests for `whole` from clients that could take it compressed, and its compressed payload once ready. */
-  private wholeDeflateRequests = 0
-  private wholeDeflated: Buffer | null = null
+  /** The large answer to the last other state vector asked for (see the file comment). */
+  private shared: { stateVector: Uint8Array; frame: Uint8Array } | null = null
+  /** Per kept frame, and dropped with it: a compression that finishes late lands nowhere. */
+  private readonly compressions = new WeakMap<Uint8Array, Compression>()
 
   constructor(
     doc: Y.Doc,
@@ -53,38 +63,51 @@ export class FullStateCache extends DocumentCache {
     super(doc)
   }
 
-  /** The sync step 2 frame answering `stateVector`; cached for the two common cases. */
+  /** The sync step 2 frame answering `stateVector`; cached for the three common cases. */
   step2For(stateVector: Uint8Array): Uint8Array {
     if (isEmptyStateVector(stateVector)) return this.wholeAnswer().frame
     if (this.current !== null && sameBytes(this.current.stateVector, stateVector)) return this.current.frame
+    if (this.shared !== null && sameBytes(this.shared.stateVector, stateVector)) return this.shared.frame
     const frame = encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, stateVector))
     const own = Y.encodeStateVector(this.doc)
     // State vectors list clients in encounter order; only a byte-equal one is the same request.
     if (sameBytes(own, stateVector)) this.current = { stateVector: own, frame }
+    else if (frame.byteLength >= this.minCachedWholeBytes) this.shared = { stateVector: stateVector.slice(), frame }
     return frame
   }
 
   /**
    * The answer to `stateVector` compressed (a permessage-deflate payload), for a client that
-   * negotiated the extension; null when it goes plain. Only kept whole-document answers are
-   * compressed, from the DEFLATE_WHOLE_AT_REQUEST-th request of one version on, on zlib's thread
-   * pool: until that is done (and when it did not make the answer smaller) they go plain.
-   * Call after {@link step2For} with the same state vector.
+   * negotiated the extension; null when it goes plain. Only kept large answers (the whole
+   * document, the shared one) are compressed, from the DEFLATE_AT_REQUEST-th request of one
+   * version on, on zlib's thread pool: until that is done (and when it did not make the answer
+   * smaller) they go plain. Call after {@link step2For} with the same state vector.
    */
   deflatedStep2For(stateVector: Uint8Array): Buffer | null {
-    const whole = this.whole
-    if (whole === null || !isEmptyStateVector(stateVector)) return null
-    if (this.wholeDeflated !== null) return this.wholeDeflated
-    if (++this.wholeDeflateRequests === DEFLATE_WHOLE_AT_REQUEST) {
-      deflateMessageAsync(whole.frame).then(
+    const frame = this.keptLargeAnswer(stateVector)
+    if (frame === null) return null
+    let compression = this.compressions.get(frame)
+    if (compression === undefined) {
+      compression = { requests: 0, deflated: null }
+      this.compressions.set(frame, compression)
+    }
+    if (compression.deflated !== null) return compression.deflated
+    if (++compression.requests === DEFLATE_AT_REQUEST) {
+      const started = compression
+      deflateMessageAsync(frame).then(
         (deflated) => {
-          // A version that changed meanwhile is not this answer any more.
-          if (this.whole === whole && deflated.byteLength < whole.frame.byteLength) this.wholeDeflated = deflated
+          if (deflated.byteLength < frame.byteLength) started.deflated = deflated
         },
         // zlib failing leaves the answer plain; nothing is lost.
         () => {},
       )
     }
+    return null
+  }
+
+  private keptLargeAnswer(stateVector: Uint8Array): Uint8Array | null {
+    if (isEmptyStateVector(stateVector)) return this.whole?.frame ?? null
+    if (this.shared !== null && sameBytes(this.shared.stateVector, stateVector)) return this.shared.frame
     return null
   }
 
@@ -106,7 +129,6 @@ export class FullStateCache extends DocumentCache {
   clear(): void {
     this.whole = null
     this.current = null
-    this.wholeDeflateRequests = 0
-    this.wholeDeflated = null
+    this.shared = null
   }
 }
