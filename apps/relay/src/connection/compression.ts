@@ -1,6 +1,6 @@
 // permessage-deflate (RFC 7692), on by default (WS_COMPRESSION=awareness; `off` turns it off), for
 // the frame where it pays: coalesced awareness; with WS_COMPRESSION=all also a large document's
-// whole state sent to several joiners (rooms/full-state.ts).
+// state sent to several joiners (rooms/full-state.ts).
 // A room's awareness frame is the same bytes for every receiver, so it is compressed once per
 // flush (no context carried between messages) and that payload goes to every connection that
 // negotiated the extension. Document updates are never compressed (small, latency-bound), and

@@ -74,7 +74,7 @@ export class Connection {
   toldReadOnly = false
   /** The room listening for backpressure (set when it joins). */
   backpressure: BackpressureListener | null = null
-  /** The socket negotiated permessage-deflate (awareness broadcasts use it; with WS_COMPRESSION=all large whole-document answers too). */
+  /** The socket negotiated permessage-deflate (awareness broadcasts use it; with WS_COMPRESSION=all a room's large kept answers too). */
   readonly deflate: boolean
   private readonly sendBuffer: SendBuffer
   private readonly timers: Timers

@@ -61,7 +61,7 @@ export interface RoomOptions {
   awarenessMaxStatesPerSecond: number
   /** How long the room stays loaded after its last connection leaves. */
   unloadDelayMs: number
-  /** WS_COMPRESSION=all: large whole-document answers go compressed to joiners that negotiated it (see FullStateCache). */
+  /** WS_COMPRESSION=all: the large answers a room keeps for joiners go compressed to those that negotiated it (see FullStateCache). */
   deflateWholeAnswers?: boolean
   /** Most frames queued per connection while the room loads. */
   maxQueuedFramesWhileLoading?: number
