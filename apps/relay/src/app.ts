@@ -123,7 +123,7 @@ async function relayAppPlugin(fastify: FastifyInstance, options: RelayAppOptions
     awarenessFlushMs: config.awarenessFlushMs,
     awarenessMaxStatesPerSecond: config.awarenessMaxStatesPerSecond,
     unloadDelayMs: config.roomUnloadDelayMs,
-    deflateWholeAnswers: config.compression === 'all',
+    deflateKeptAnswers: config.compression === 'all',
     cluster,
     sharedStore: storeIsShared(config, cluster),
   })
@@ -167,9 +167,9 @@ async function relayAppPlugin(fastify: FastifyInstance, options: RelayAppOptions
       // The relay tracks its sockets itself (`connections`); ws's own Set would add an entry and
       // a 'close' listener closure to every socket (~150 bytes each).
       clientTracking: false,
-      // WS_COMPRESSION=awareness or all: negotiated so awareness broadcasts (and with `all` large
-      // whole-document answers) can go compressed (see connection/compression.ts); ws itself
-      // never compresses (threshold ∞, compress: false).
+      // WS_COMPRESSION=awareness or all: negotiated so awareness broadcasts (and with `all` a
+      // room's large kept answers to joiners) can go compressed (see connection/compression.ts);
+      // ws itself never compresses (threshold ∞, compress: false).
       perMessageDeflate: config.compression !== 'off' ? perMessageDeflateOptions(config.limits.maxFrameBytes) : false,
     },
     // Client-caused socket errors (oversized frame → ws closes with 1009, resets) are routine.

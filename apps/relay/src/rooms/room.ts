@@ -62,7 +62,7 @@ export interface RoomOptions {
   /** How long the room stays loaded after its last connection leaves. */
   unloadDelayMs: number
   /** WS_COMPRESSION=all: the large answers a room keeps for joiners go compressed to those that negotiated it (see FullStateCache). */
-  deflateWholeAnswers?: boolean
+  deflateKeptAnswers?: boolean
   /** Most frames queued per connection while the room loads. */
   maxQueuedFramesWhileLoading?: number
   /** Counters for `/metrics`; absent in unit tests. */
@@ -392,7 +392,7 @@ export class Room implements BackpressureListener {
       case 'sync-step1':
         // Behind: its answer would queue behind what it is not reading; the resync covers it.
         if (connection.behind) connection.resyncFrom = frame.stateVector.slice()
-        else connection.send(this.fullState.step2For(frame.stateVector), connection.deflate && this.options.deflateWholeAnswers === true ? this.fullState.deflatedStep2For(frame.stateVector) : null)
+        else connection.send(this.fullState.step2For(frame.stateVector), connection.deflate && this.options.deflateKeptAnswers === true ? this.fullState.deflatedStep2For(frame.stateVector) : null)
         return
       case 'sync-step2':
       case 'sync-update':
