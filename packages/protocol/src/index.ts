@@ -31,4 +31,5 @@ export {
   type AwarenessEntry,
   type ParsedAwarenessEntry,
 } from './awareness'
-export { validateUpdate, type DecodedStruct, type DecodedUpdate, type UpdateSummary } from './validate-update'
+export { validateUpdate, decodeOutlined, type DecodedStruct, type DecodedUpdate, type UpdateSummary } from './validate-update'
+export { outlineUpdate, type UpdateOutline, type DeletedRange } from './update-outline'

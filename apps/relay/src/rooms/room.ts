@@ -6,11 +6,12 @@ import {
   encodeSyncStep1,
   encodeSyncStep2,
   encodeSyncUpdate,
+  decodeOutlined,
+  outlineUpdate,
   parseAwarenessEntries,
-  validateUpdate,
-  type DecodedUpdate,
   type Frame,
   type ProtocolLimits,
+  type UpdateOutline,
 } from '@collab/protocol'
 import type { CompactionPolicy, DocStore, StoredDoc } from '@collab/storage'
 import type { FastifyBaseLogger } from 'fastify'
@@ -205,9 +206,8 @@ export class Room implements BackpressureListener {
       limits: options.limits,
       logger: options.logger,
       documentSize: this.documentSize,
-      novelty: this.novelty,
-      beforeApply(_connection, decoded) {
-        room.beforeApply(decoded)
+      beforeApply(_connection, summary) {
+        room.beforeApply(summary)
       },
       commit(update, origin) {
         room.commit(update, origin)
@@ -421,27 +421,32 @@ export class Room implements BackpressureListener {
     }
   }
 
-  /** Validated, then applied strictly by the gate (or held until its dependencies arrive). */
+  /**
+   * Outlined (checked, not decoded); dropped when it is known to change nothing (a reconnecting
+   * client's answer to the relay's step 1); otherwise decoded and applied strictly by the gate (or
+   * held until its dependencies arrive).
+   */
   private applyClientUpdate(connection: Connection, update: Uint8Array): void {
-    const { decoded } = validateUpdate(update, this.options.limits)
+    const outline = outlineUpdate(update, this.options.limits)
     if (connection.readOnly) {
-      this.ignoreReadOnlyWrite(connection, decoded)
+      this.ignoreReadOnlyWrite(connection, outline)
       return
     }
-    this.gate.submit(connection, update, decoded)
+    if (this.novelty.knownToChangeNothing(outline)) return
+    this.gate.submit(connection, update, decodeOutlined(update, outline))
   }
 
-  private beforeApply(decoded: DecodedUpdate): void {
+  private beforeApply(outline: UpdateOutline): void {
     // Read-only while storage fails; a reconnecting client's sync step 2 that changes nothing
     // must still pass, or it could never finish syncing.
-    if (!this.persistence.healthy && this.novelty.changes(decoded)) {
+    if (!this.persistence.healthy && this.novelty.changes(outline)) {
       throw new ProtocolError(CloseCode.StorageUnavailable, 'storage is failing; writes are refused')
     }
   }
 
   /** A read-only connection's change is dropped; it is told once (y-protocols permission denied). */
-  private ignoreReadOnlyWrite(connection: Connection, decoded: DecodedUpdate): void {
-    if (!this.novelty.changes(decoded)) return
+  private ignoreReadOnlyWrite(connection: Connection, outline: UpdateOutline): void {
+    if (!this.novelty.changes(outline)) return
     this.options.metrics?.refusal(CloseCode.Forbidden, 'read-only-write')
     if (connection.toldReadOnly) return
     connection.toldReadOnly = true

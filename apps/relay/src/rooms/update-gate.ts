@@ -5,14 +5,13 @@ import {
   formatCount,
   validateUpdate,
   type CloseCode,
-  type DecodedUpdate,
   type ProtocolLimits,
+  type UpdateSummary,
 } from '@collab/protocol'
 import type { FastifyBaseLogger } from 'fastify'
 import * as Y from 'yjs'
 import type { Connection } from '../connection/connection'
 import type { DocumentSize } from './document-size'
-import type { DocumentNovelty } from './update-novelty'
 import {
   dependenciesMet,
   estimateConflictSteps,
@@ -27,9 +26,8 @@ export interface UpdateGateOptions {
   limits: ProtocolLimits
   logger: FastifyBaseLogger
   documentSize: DocumentSize
-  novelty: DocumentNovelty
   /** May refuse a write (throw a ProtocolError) before it is applied, e.g. while storage fails. */
-  beforeApply(connection: Connection, decoded: DecodedUpdate): void
+  beforeApply(connection: Connection, summary: UpdateSummary): void
   /** Fan-out, storage and cluster of a change `origin` made; only ever called for a clean apply. */
   commit(update: Uint8Array, origin: Connection): void
   /** Closes a connection whose waiting update was refused when it was finally applied. */
@@ -52,7 +50,8 @@ interface HeldQueue {
  * The only way a client's update reaches the room's document. Strict: nothing from a refused
  * update is applied, stored or broadcast.
  *
- * 1. `validateUpdate` (protocol) has decoded it fully and checked its structure.
+ * 1. `outlineUpdate` (protocol) has checked its structure and the room has decoded it
+ *    (`decodeOutlined`); an update the room knows changes nothing never gets here.
  * 2. Missing dependencies (structs or deletions the room lacks) → the update is held for that
  *    connection, outside the document, until what it needs arrives (an honest client's live edit
  *    can overtake the sync step 2 that carries its offline history). Bounded by
@@ -81,15 +80,13 @@ export class UpdateGate {
   }
 
   /** Applies a validated update from `connection`, or holds it. Throws ProtocolError to refuse. */
-  submit(connection: Connection, update: Uint8Array, decoded: DecodedUpdate): void {
-    // A reconnecting client's answer to the relay's step 1 (its whole delete set, all known).
-    if (this.options.novelty.knownToChangeNothing(decoded)) return
-    const missing = findMissingDependencies(this.options.doc, decoded)
+  submit(connection: Connection, update: Uint8Array, summary: UpdateSummary): void {
+    const missing = findMissingDependencies(this.options.doc, summary.decoded)
     if (missing.size > 0) {
       this.hold(connection, update, missing)
       return
     }
-    this.apply(connection, update, decoded)
+    this.apply(connection, update, summary)
     this.retryHeld()
   }
 
@@ -141,20 +138,20 @@ export class UpdateGate {
     queue.bytes += update.byteLength
   }
 
-  private apply(connection: Connection, received: Uint8Array, receivedDecoded: DecodedUpdate): void {
+  private apply(connection: Connection, received: Uint8Array, receivedSummary: UpdateSummary): void {
     const { doc, limits, logger, docId } = this.options
     let update = received
-    let decoded = receivedDecoded
-    if (overlapsKnownClocks(doc, decoded)) {
+    let summary = receivedSummary
+    if (overlapsKnownClocks(doc, summary.decoded)) {
       try {
         update = Y.diffUpdate(received, Y.encodeStateVector(doc))
       } catch {
         throw new InvalidUpdateError('overlaps known clocks and cannot be trimmed')
       }
-      decoded = validateUpdate(update, limits).decoded
+      summary = validateUpdate(update, limits)
     }
-    this.options.beforeApply(connection, decoded)
-    const steps = estimateConflictSteps(doc, decoded, limits.maxConflictScanSteps)
+    this.options.beforeApply(connection, summary)
+    const steps = estimateConflictSteps(doc, summary.decoded, limits.maxConflictScanSteps)
     if (steps > limits.maxConflictScanSteps) {
       throw new InvalidUpdateError(
         `concurrent inserts at one position would cost over ${formatCount(limits.maxConflictScanSteps)} ` +
@@ -207,8 +204,8 @@ export class UpdateGate {
 
   private applyHeld(connection: Connection, held: HeldUpdate): void {
     try {
-      const { decoded } = validateUpdate(held.update, this.options.limits)
-      const missing = findMissingDependencies(this.options.doc, decoded)
+      const summary = validateUpdate(held.update, this.options.limits)
+      const missing = findMissingDependencies(this.options.doc, summary.decoded)
       if (missing.size > 0) {
         // It needed more than the first check saw (dependencies of dependencies): wait again.
         const queue = this.held.get(connection) ?? { updates: [], bytes: 0 }
@@ -217,7 +214,7 @@ export class UpdateGate {
         this.held.set(connection, queue)
         return
       }
-      this.apply(connection, held.update, decoded)
+      this.apply(connection, held.update, summary)
     } catch (error) {
       this.held.delete(connection)
       if (error instanceof ProtocolError) this.options.refuse(connection, error.closeCode, error.message)

@@ -1,10 +1,13 @@
-// Whether an update would change the room's document. Every reconnecting stock client answers the
-// relay's sync step 1 with its whole delete set, which on a long-edited document is thousands of
-// ranges the relay already has; `Y.applyUpdate` walks the struct store for each of them (~0.45 ms
-// per client on automerge-paper, most of a warm reconnect storm's CPU). The document's own delete
-// set is built once and kept until the document changes, so every further such answer costs one
-// walk along it and is not applied at all.
-import type { DecodedUpdate } from '@collab/protocol'
+// Whether an update would change the room's document, read from its outline (`outlineUpdate`: per
+// client, where its structs end, and its delete set; no struct decoded). Every reconnecting stock
+// client answers the relay's sync step 1 with its whole delete set, which on a long-edited
+// document is thousands of ranges the relay already has; `Y.applyUpdate` walks the struct store
+// for each of them (~0.45 ms per client on automerge-paper, most of a warm reconnect storm's CPU).
+// After a restart of a relay without storage, each answers with its whole state, which decoding
+// alone costs ~2-16 ms (and the young generation's worth of garbage) for automerge-paper. The
+// document's own delete set is built once and kept until the document changes, so every further
+// such answer costs one walk along it and is neither decoded nor applied.
+import type { UpdateOutline } from '@collab/protocol'
 import * as Y from 'yjs'
 import { DocumentCache } from './document-cache'
 
@@ -29,32 +32,31 @@ export class DocumentNovelty extends DocumentCache {
 
   /**
    * Whether applying the update would change the document: a struct it does not have, or a
-   * deletion of something not yet deleted. `decoded` must come from `validateUpdate`.
+   * deletion of something not yet deleted.
    */
-  changes(decoded: DecodedUpdate): boolean {
-    return this.hasNewStructs(decoded) || this.hasNewDeletions(decoded.deletes)
+  changes(outline: UpdateOutline): boolean {
+    return this.hasNewStructs(outline) || this.hasNewDeletions(outline.deletes)
   }
 
   /**
    * True when the update certainly changes nothing and finding that out was cheap (see
    * MIN_RANGES_TO_BUILD); false means "apply it", not "it changes something".
    */
-  knownToChangeNothing(decoded: DecodedUpdate): boolean {
-    if (this.hasNewStructs(decoded)) return false
-    if (this.deleted === null && countRanges(decoded.deletes) < this.minRangesToBuild) return false
-    return !this.hasNewDeletions(decoded.deletes)
+  knownToChangeNothing(outline: UpdateOutline): boolean {
+    if (this.hasNewStructs(outline)) return false
+    if (this.deleted === null && outline.deleteRanges < this.minRangesToBuild) return false
+    return !this.hasNewDeletions(outline.deletes)
   }
 
-  private hasNewStructs(decoded: DecodedUpdate): boolean {
+  private hasNewStructs(outline: UpdateOutline): boolean {
     const store = this.doc.store
-    for (const struct of decoded.structs) {
-      if (struct instanceof Y.Skip) continue
-      if (struct.id.clock + struct.length > Y.getState(store, struct.id.client)) return true
+    for (const [client, end] of outline.structEnds) {
+      if (end > Y.getState(store, client)) return true
     }
     return false
   }
 
-  private hasNewDeletions(deletes: DecodedUpdate['deletes']): boolean {
+  private hasNewDeletions(deletes: UpdateOutline['deletes']): boolean {
     if (deletes.size === 0) return false
     this.deleted ??= Y.createDeleteSetFromStructStore(this.doc.store)
     for (const [client, ranges] of deletes) {
@@ -66,12 +68,6 @@ export class DocumentNovelty extends DocumentCache {
   clear(): void {
     this.deleted = null
   }
-}
-
-function countRanges(deletes: DecodedUpdate['deletes']): number {
-  let count = 0
-  for (const ranges of deletes.values()) count += ranges.length
-  return count
 }
 
 type Range = { readonly clock: number; readonly len: number }
