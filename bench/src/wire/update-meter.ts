@@ -58,7 +58,7 @@ export function meterUpdate(
   for (const [client, ranges] of outline.deletes) {
     if (track !== undefined && !track.has(client)) continue
     let deleted = 0
-    for (const range of ranges) deleted += range.len
+    for (let at = 1; at < ranges.length; at += 2) deleted += ranges[at]!
     progressOf(progress, client).deleted += deleted
   }
 }

@@ -32,4 +32,4 @@ export {
   type ParsedAwarenessEntry,
 } from './awareness'
 export { validateUpdate, decodeOutlined, type DecodedStruct, type DecodedUpdate, type UpdateSummary } from './validate-update'
-export { outlineUpdate, type UpdateOutline, type DeletedRange } from './update-outline'
+export { outlineUpdate, type UpdateOutline, type DeletedRanges } from './update-outline'

@@ -45,14 +45,14 @@ function referenceOutline(update: Uint8Array): Omit<UpdateOutline, 'bytes'> | 'r
   const header = update[0] === undefined ? -1 : readFirstVarUint(update)
   if (header !== sections) return 'refused'
   let deleteRanges = 0
-  const deletes = new Map<number, Array<{ clock: number; len: number }>>()
+  const deletes = new Map<number, number[]>()
   for (const [client, ranges] of decoded.ds.clients) {
     clientIds.add(client)
     deleteRanges += ranges.length
     for (const range of ranges) {
       if (range.len <= 0 || range.clock + range.len > Number.MAX_SAFE_INTEGER) return 'refused'
     }
-    deletes.set(client, ranges.map(({ clock, len }) => ({ clock, len })))
+    deletes.set(client, ranges.flatMap(({ clock, len }) => [clock, len]))
   }
   if (clientIds.size > limits.maxUpdateClientIds) return 'refused'
   return { structs: decoded.structs.length, clientIds: clientIds.size, deleteRanges, structEnds, deletes }

@@ -7,7 +7,7 @@
 // alone costs ~2-16 ms (and the young generation's worth of garbage) for automerge-paper. The
 // document's own delete set is built once and kept until the document changes, so every further
 // such answer costs one walk along it and is neither decoded nor applied.
-import type { UpdateOutline } from '@collab/protocol'
+import type { DeletedRanges, UpdateOutline } from '@collab/protocol'
 import * as Y from 'yjs'
 import { DocumentCache } from './document-cache'
 
@@ -73,28 +73,31 @@ export class DocumentNovelty extends DocumentCache {
 type Range = { readonly clock: number; readonly len: number }
 
 /**
- * Whether every non-empty range of `ranges` lies inside one of `known` (sorted, non-overlapping,
- * maximal: what `createDeleteSetFromStructStore` builds). Yjs writes a delete set sorted by clock,
+ * Whether every non-empty range of `ranges` (flat clock/len pairs, as an outline holds them) lies
+ * inside one of `known` (sorted, non-overlapping, maximal: what `createDeleteSetFromStructStore`
+ * builds). Yjs writes a delete set sorted by clock,
  * so one walk along both does it: a reconnecting client's whole delete set against the
  * document's took a binary search per range before, the largest single cost of a warm
  * reconnect storm (bench scenario 6). Ranges out of order (a hostile or foreign encoder) are
  * still answered right, by a binary search each from the first one out of order on.
  */
-export function coversAll(known: readonly Range[], ranges: readonly Range[]): boolean {
+export function coversAll(known: readonly Range[], ranges: DeletedRanges): boolean {
   let index = 0
   let previousClock = -1
   let sorted = true
-  for (const range of ranges) {
-    if (range.len <= 0) continue
-    if (sorted && range.clock < previousClock) sorted = false
-    previousClock = range.clock
+  for (let at = 0; at + 1 < ranges.length; at += 2) {
+    const clock = ranges[at]!
+    const len = ranges[at + 1]!
+    if (len <= 0) continue
+    if (sorted && clock < previousClock) sorted = false
+    previousClock = clock
     if (!sorted) {
-      if (!covers(known, range.clock, range.len)) return false
+      if (!covers(known, clock, len)) return false
       continue
     }
-    while (index < known.length && known[index]!.clock + known[index]!.len <= range.clock) index++
+    while (index < known.length && known[index]!.clock + known[index]!.len <= clock) index++
     const candidate = known[index]
-    if (candidate === undefined || candidate.clock > range.clock || range.clock + range.len > candidate.clock + candidate.len) {
+    if (candidate === undefined || candidate.clock > clock || clock + len > candidate.clock + candidate.len) {
       return false
     }
   }
