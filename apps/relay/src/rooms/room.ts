@@ -1,12 +1,12 @@
 import {
   CloseCode,
   ProtocolError,
+  decodeOutlined,
   encodePermissionDenied,
   encodeSavedStateVector,
   encodeSyncStep1,
   encodeSyncStep2,
   encodeSyncUpdate,
-  decodeOutlined,
   outlineUpdate,
   parseAwarenessEntries,
   type Frame,
