@@ -65,9 +65,10 @@ export class FullStateCache extends DocumentCache {
 
   /** The sync step 2 frame answering `stateVector`; cached for the three common cases. */
   step2For(stateVector: Uint8Array): Uint8Array {
+    const kept = this.keptLargeAnswer(stateVector)
+    if (kept !== null) return kept
     if (isEmptyStateVector(stateVector)) return this.wholeAnswer().frame
     if (this.current !== null && sameBytes(this.current.stateVector, stateVector)) return this.current.frame
-    if (this.shared !== null && sameBytes(this.shared.stateVector, stateVector)) return this.shared.frame
     const frame = encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, stateVector))
     const own = Y.encodeStateVector(this.doc)
     // State vectors list clients in encounter order; only a byte-equal one is the same request.
@@ -105,6 +106,7 @@ export class FullStateCache extends DocumentCache {
     return null
   }
 
+  /** The kept whole-document or shared answer to `stateVector`, if there is one. */
   private keptLargeAnswer(stateVector: Uint8Array): Uint8Array | null {
     if (isEmptyStateVector(stateVector)) return this.whole?.frame ?? null
     if (this.shared !== null && sameBytes(this.shared.stateVector, stateVector)) return this.shared.frame
